@@ -1,0 +1,187 @@
+// Parsing `edgelite serve` options into a ServerConfig and running the server.
+#include "cli/serve_command.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <cctype>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "server/database.h"
+#include "server/hrana_http_service.h"
+#include "server/http_server.h"
+#include "server/request_runner.h"
+#include "server/server_config.h"
+#include "server/stream_registry.h"
+
+namespace edgelite::cli {
+namespace {
+
+struct ServeOptions {
+  server::ServerConfig config;
+  std::string durability = "relaxed";
+  std::string jwt_key_file;
+  std::string http_auth;
+  std::string max_response_size;
+  std::string admin_listen_addr;
+};
+
+// "10MB", "512KB", "1GB" or a plain byte count, as sqld accepts them.
+std::optional<size_t> ParseSize(std::string text) {
+  for (char& c : text) c = char(std::toupper(static_cast<unsigned char>(c)));
+  size_t multiplier = 1;
+  for (auto [suffix, factor] : {std::pair{"KB", 1000ul}, {"MB", 1000ul * 1000}, {"GB", 1000ul * 1000 * 1000},
+                                {"KIB", 1024ul}, {"MIB", 1024ul * 1024}, {"GIB", 1024ul * 1024 * 1024},
+                                {"B", 1ul}}) {
+    std::string_view view(text);
+    if (view.ends_with(suffix)) {
+      text.resize(text.size() - std::string_view(suffix).size());
+      multiplier = factor;
+      break;
+    }
+  }
+  if (text.empty()) return std::nullopt;
+  for (char c : text) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+  }
+  return std::stoull(text) * multiplier;
+}
+
+std::optional<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+// 10,000 concurrent clients need more descriptors than the usual soft limit of 1024.
+void RaiseFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+int Serve(ServeOptions& options) {
+  server::ServerConfig& config = options.config;
+  if (options.durability == "strong") {
+    config.durability = sqlite::Durability::kStrong;
+  } else if (options.durability != "relaxed") {
+    spdlog::error("--durability must be 'relaxed' or 'strong', not '{}'", options.durability);
+    return 2;
+  }
+  if (!options.max_response_size.empty()) {
+    auto size = ParseSize(options.max_response_size);
+    if (!size) {
+      spdlog::error("--max-response-size '{}' is not a size like 10MB", options.max_response_size);
+      return 2;
+    }
+    config.max_response_size = *size;
+  }
+  if (!options.http_auth.empty()) {
+    if (!options.http_auth.starts_with("basic:")) {
+      spdlog::error("--http-auth must look like basic:<base64 of user:password>");
+      return 2;
+    }
+    config.auth.http_basic = options.http_auth.substr(6);
+  }
+  if (!options.jwt_key_file.empty()) {
+    auto key = ReadFile(options.jwt_key_file);
+    if (!key) {
+      spdlog::error("cannot read the JWT key file {}", options.jwt_key_file);
+      return 2;
+    }
+    config.auth.jwt_key_text = std::move(*key);
+  } else if (const char* inline_key = std::getenv("SQLD_AUTH_JWT_KEY"); inline_key && *inline_key) {
+    config.auth.jwt_key_text = inline_key;
+  }
+  if (const char* gid = std::getenv("LIBSQL_GID")) config.auth.gid = gid;
+  if (!options.admin_listen_addr.empty()) {
+    spdlog::warn("--admin-listen-addr is accepted but the admin API is not served yet");
+  }
+
+  auto authenticator = auth::Authenticator::Create(config.auth);
+  if (!authenticator.ok()) {
+    spdlog::error("invalid authentication settings: {}", authenticator.status().message());
+    return 2;
+  }
+
+  RaiseFileLimit();
+  server::DatabaseOptions database_options;
+  database_options.directory = config.db_path / "dbs" / "default";
+  database_options.durability = config.durability;
+  auto database = server::Database::Open(database_options);
+  if (!database.ok()) {
+    spdlog::error("{}", database.status().message());
+    return 1;
+  }
+
+  server::StreamLimits limits;
+  limits.idle_timeout = config.stream_idle_timeout;
+  server::StreamRegistry streams(limits);
+  server::HranaHttpService service(config, database->get(), authenticator->get(), &streams);
+  server::HttpServer http(config, &service, &streams);
+  auto bound = http.Bind();
+  if (!bound.ok()) {
+    spdlog::error("{}", bound.status().message());
+    return 1;
+  }
+  if (!config.no_welcome) {
+    fmt::print("edgelite {}\n  data:  {}\n  url:   http://{}  (libsql://{}?tls=0)\n  auth:  {}\n"
+               "  durability: {}\n",
+               EDGELITE_VERSION, std::filesystem::absolute(config.db_path).string(), *bound, *bound,
+               (*authenticator)->enabled() ? "required" : "disabled (anyone can read and write)",
+               options.durability);
+    std::fflush(stdout);
+  }
+  spdlog::info("listening for incoming user HTTP connection on {}", *bound);
+  http.Run();
+
+  // The listener is down: roll back open transactions, then let the writer finish.
+  for (auto& stream : streams.TakeAll()) server::ReleaseStream(*stream, [] {});
+  (*database)->Stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<ServeOptions>();
+  CLI::App* serve = app.add_subcommand("serve", "Serve databases over HTTP (Hrana)");
+  serve->add_option("--db-path", options->config.db_path, "Data directory")
+      ->envname("SQLD_DB_PATH")
+      ->capture_default_str();
+  serve->add_option("--http-listen-addr", options->config.http_listen_addr,
+                    "Address for the user HTTP API")
+      ->envname("SQLD_HTTP_LISTEN_ADDR")
+      ->capture_default_str();
+  serve->add_option("--admin-listen-addr", options->admin_listen_addr, "Address for the admin API")
+      ->envname("SQLD_ADMIN_LISTEN_ADDR");
+  serve->add_option("--auth-jwt-key-file", options->jwt_key_file,
+                    "Ed25519 public key(s) (PEM, or raw base64url) that JWTs must be signed with")
+      ->envname("SQLD_AUTH_JWT_KEY_FILE");
+  serve->add_option("--http-auth", options->http_auth, "HTTP Basic credential: basic:<base64>")
+      ->envname("SQLD_HTTP_AUTH");
+  serve->add_option("--http-self-url", options->config.http_self_url,
+                    "Public URL of this server, sent to clients as the Hrana base_url")
+      ->envname("SQLD_HTTP_SELF_URL");
+  serve->add_option("--max-response-size", options->max_response_size,
+                    "Largest result a request may produce (e.g. 10MB)")
+      ->envname("SQLD_MAX_RESPONSE_SIZE");
+  serve->add_option("--durability", options->durability,
+                    "relaxed (synchronous=NORMAL) or strong (synchronous=FULL)")
+      ->envname("EDGELITE_DURABILITY")
+      ->capture_default_str();
+  serve->add_option("--io-threads", options->config.io_threads, "I/O threads (0: one per core)");
+  serve->add_flag("--no-welcome", options->config.no_welcome, "Do not print the start-up banner");
+  serve->callback([options, &exit_code] { exit_code = Serve(*options); });
+}
+
+}  // namespace edgelite::cli

@@ -1,0 +1,39 @@
+// Runs one Hrana statement on a connection: resolves stored SQL, checks where it may run and whether
+// the caller may write, binds arguments the way sqld does, steps it and collects the result.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <variant>
+
+#include "hrana/execution.h"
+
+namespace edgelite::hrana {
+
+// Receives a statement's rows as they are produced (cursors); without one, rows go into the
+// StmtResult.
+class RowConsumer {
+ public:
+  virtual ~RowConsumer() = default;
+  virtual void Columns(const std::vector<Column>& cols) = 0;
+  virtual void Row(std::vector<Value> row) = 0;
+};
+
+// A statement either produced a result or an error for the client, or the whole request must stop
+// (escalation or request failure).
+using StmtOutcome = std::variant<StmtResult, Error, Escalation, RequestFailure>;
+
+StmtOutcome ExecuteStmt(ExecutionContext& context, const Stmt& stmt,
+                        RowConsumer* consumer = nullptr);
+
+// Resolves `sql` / `sql_id` to the text to run; a RequestFailure when neither or both are given or
+// the id is unknown.
+std::variant<const std::string*, RequestFailure> ResolveSql(
+    const ExecutionContext& context, const std::optional<std::string>& sql,
+    const std::optional<int32_t>& sql_id);
+
+// The Hrana error for a failed step, and for a failed prepare.
+Error ErrorForSqlite(const sqlite::SqliteError& error);
+Error ErrorForPrepare(const sqlite::SqliteError& error, bool describe = false);
+
+}  // namespace edgelite::hrana

@@ -1,0 +1,46 @@
+// HttpRequest and HttpResponse: the server's own view of an HTTP exchange, so that the handlers
+// (routing, Hrana, auth) never include Boost.Beast; only the listener translates to and from it.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace edgelite::server {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path and query, as sent
+  std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
+  std::string body;
+
+  // The first value of header `name` (lower case), or nullptr.
+  const std::string* Header(std::string_view name) const {
+    for (const auto& [key, value] : headers) {
+      if (key == name) return &value;
+    }
+    return nullptr;
+  }
+  std::string_view Path() const {
+    std::string_view path = target;
+    return path.substr(0, path.find('?'));
+  }
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type;  // empty: no Content-Type header
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static HttpResponse Text(int status, std::string body) {
+    return HttpResponse{status, "text/plain; charset=utf-8", std::move(body), {}};
+  }
+  static HttpResponse Json(int status, std::string body) {
+    return HttpResponse{status, "application/json", std::move(body), {}};
+  }
+  static HttpResponse Empty(int status) { return HttpResponse{status, "", "", {}}; }
+};
+
+}  // namespace edgelite::server

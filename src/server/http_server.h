@@ -1,0 +1,32 @@
+// HttpServer: the user-facing HTTP/1.1 listener (Boost.Beast over Asio). It owns the I/O threads,
+// accepts connections, parses requests with limits, hands them to HranaHttpService and writes the
+// responses with sqld's permissive CORS headers. Beast is included by http_server.cc only.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "server/hrana_http_service.h"
+#include "server/server_config.h"
+#include "server/stream_registry.h"
+
+namespace edgelite::server {
+
+class HttpServer {
+ public:
+  HttpServer(const ServerConfig& config, HranaHttpService* service, StreamRegistry* streams);
+  ~HttpServer();
+
+  // Binds the listener; returns the address actually bound (the port is chosen when given as 0).
+  Result<std::string> Bind();
+  // Serves until SIGINT/SIGTERM or Stop(), on the configured number of I/O threads.
+  void Run();
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace edgelite::server

@@ -1,0 +1,90 @@
+// Connection: one SQLite database connection with the settings edgelite relies on (WAL, page size
+// 4096, the durability mode, a statement cache, an authorizer that keeps clients away from settings
+// the server owns). A connection is used by one thread at a time; it is not internally locked.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "sqlite/error.h"
+#include "sqlite/statement.h"
+#include "sqlite/statement_cache.h"
+
+namespace edgelite::sqlite {
+
+// How commits reach the disk. kRelaxed = synchronous=NORMAL (a power failure may lose the last
+// commits, never corrupts); kStrong = synchronous=FULL (nothing acknowledged is ever lost).
+enum class Durability { kRelaxed, kStrong };
+
+struct ConnectionOptions {
+  std::string path;
+  bool create = false;      // create the file (and set WAL + page size) if missing
+  bool query_only = false;  // a read connection: any write fails with SQLITE_READONLY
+  Durability durability = Durability::kRelaxed;
+  int cache_size_kib = 8 * 1024;
+  size_t statement_cache_capacity = 256;
+  int busy_timeout_ms = 5000;
+};
+
+class Connection;
+
+// A prepared statement borrowed from a connection's cache. Resets the statement and returns it to
+// the cache when destroyed.
+class StatementLease {
+ public:
+  StatementLease(Connection* connection, std::string sql, std::unique_ptr<Statement> statement)
+      : connection_(connection), sql_(std::move(sql)), statement_(std::move(statement)) {}
+  StatementLease(StatementLease&&) = default;
+  StatementLease& operator=(StatementLease&&) = default;
+  ~StatementLease();
+
+  Statement& operator*() { return *statement_; }
+  Statement* operator->() { return statement_.get(); }
+
+ private:
+  Connection* connection_;
+  std::string sql_;
+  std::unique_ptr<Statement> statement_;
+};
+
+class Connection {
+ public:
+  static Result<std::unique_ptr<Connection>> Open(const ConnectionOptions& options);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  sqlite3* handle() const { return db_; }
+
+  // Runs one or more statements that return no rows the caller cares about (set-up, transaction
+  // control issued by the server itself).
+  Status Exec(const char* sql);
+
+  // The outcome of preparing the first statement of a text.
+  struct Prepared {
+    std::optional<StatementLease> statement;  // empty when the text held no statement
+    std::string_view tail;                    // the text after the statement
+  };
+  // Prepares the first statement in `sql`, from the cache when that exact text was seen before.
+  Result<Prepared> Prepare(std::string_view sql, SqliteError* error);
+
+  bool autocommit() const { return sqlite3_get_autocommit(db_) != 0; }
+  int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+  int64_t changes() const { return sqlite3_changes64(db_); }
+  void Interrupt() { sqlite3_interrupt(db_); }
+  void ClearStatementCache() { cache_.Clear(); }
+
+ private:
+  friend class StatementLease;
+  Connection(sqlite3* db, size_t cache_capacity) : db_(db), cache_(cache_capacity) {}
+  void Return(std::string sql, std::unique_ptr<Statement> statement);
+
+  sqlite3* db_;
+  StatementCache cache_;
+};
+
+}  // namespace edgelite::sqlite

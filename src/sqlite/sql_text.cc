@@ -1,0 +1,101 @@
+// A tiny keyword scanner: enough to classify statements, never a parser.
+#include "sqlite/sql_text.h"
+
+#include <cctype>
+
+namespace edgelite::sqlite {
+namespace {
+
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+// Reads the next identifier-like word after blanks; advances `text` past it.
+std::string_view NextWord(std::string_view& text) {
+  text = SkipBlanks(text);
+  size_t n = 0;
+  while (n < text.size() && (std::isalnum(static_cast<unsigned char>(text[n])) || text[n] == '_')) {
+    ++n;
+  }
+  std::string_view word = text.substr(0, n);
+  text.remove_prefix(n);
+  return word;
+}
+
+bool WordIs(std::string_view word, std::string_view keyword) {
+  if (word.size() != keyword.size()) return false;
+  for (size_t i = 0; i < word.size(); ++i) {
+    if (std::toupper(static_cast<unsigned char>(word[i])) != keyword[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string_view SkipBlanks(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    if (IsSpace(text[i])) {
+      ++i;
+    } else if (text.substr(i, 2) == "--") {
+      size_t end = text.find('\n', i);
+      i = end == std::string_view::npos ? text.size() : end + 1;
+    } else if (text.substr(i, 2) == "/*") {
+      size_t end = text.find("*/", i + 2);
+      i = end == std::string_view::npos ? text.size() : end + 2;
+    } else {
+      break;
+    }
+  }
+  return text.substr(i);
+}
+
+bool IsBlankSql(std::string_view text) {
+  while (true) {
+    text = SkipBlanks(text);
+    if (text.empty()) return true;
+    if (text.front() != ';') return false;
+    text.remove_prefix(1);
+  }
+}
+
+StatementKind ClassifyStatement(std::string_view sql) {
+  std::string_view rest = sql;
+  std::string_view first = NextWord(rest);
+  if (WordIs(first, "BEGIN")) {
+    std::string_view next = NextWord(rest);
+    if (WordIs(next, "TRANSACTION")) next = NextWord(rest);
+    if (WordIs(next, "READONLY")) return StatementKind::kBeginReadOnly;
+    if (WordIs(next, "IMMEDIATE") || WordIs(next, "EXCLUSIVE")) {
+      return StatementKind::kBeginImmediate;
+    }
+    return StatementKind::kBegin;
+  }
+  if (WordIs(first, "COMMIT") || WordIs(first, "END")) return StatementKind::kCommit;
+  if (WordIs(first, "ROLLBACK")) return StatementKind::kRollback;
+  if (WordIs(first, "SAVEPOINT")) return StatementKind::kSavepoint;
+  if (WordIs(first, "RELEASE")) return StatementKind::kRelease;
+  if (WordIs(first, "PRAGMA")) return StatementKind::kPragma;
+  if (WordIs(first, "VACUUM")) return StatementKind::kVacuum;
+  if (WordIs(first, "INSERT") || WordIs(first, "REPLACE")) return StatementKind::kInsert;
+  if (WordIs(first, "UPDATE")) return StatementKind::kUpdate;
+  if (WordIs(first, "DELETE")) return StatementKind::kDelete;
+  return StatementKind::kOther;
+}
+
+bool IsTransactionControl(StatementKind kind) {
+  switch (kind) {
+    case StatementKind::kBegin:
+    case StatementKind::kBeginImmediate:
+    case StatementKind::kBeginReadOnly:
+    case StatementKind::kCommit:
+    case StatementKind::kRollback:
+    case StatementKind::kSavepoint:
+    case StatementKind::kRelease:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace edgelite::sqlite

@@ -1,0 +1,39 @@
+// Lexical facts about SQL text that the server needs before or beside SQLite's own parser: where a
+// text has nothing left but blanks, and what kind of statement starts it (transaction control,
+// PRAGMA, VACUUM, DML, ...), which decides whether it may share a group-committed transaction and
+// which result fields it reports.
+#pragma once
+
+#include <string_view>
+
+namespace edgelite::sqlite {
+
+enum class StatementKind {
+  kBegin,           // BEGIN [DEFERRED]: takes the write lock only when it first writes
+  kBeginImmediate,  // BEGIN IMMEDIATE or EXCLUSIVE
+  kBeginReadOnly,  // libSQL's "BEGIN [TRANSACTION] READONLY"
+  kCommit,         // COMMIT or END
+  kRollback,       // ROLLBACK, including ROLLBACK TO
+  kSavepoint,
+  kRelease,
+  kPragma,
+  kVacuum,
+  kInsert,  // INSERT or REPLACE
+  kUpdate,
+  kDelete,
+  kOther,
+};
+
+// The kind of the first statement in `sql` (leading blanks and comments skipped).
+StatementKind ClassifyStatement(std::string_view sql);
+
+// True for statements that control transactions and so cannot run inside another one.
+bool IsTransactionControl(StatementKind kind);
+
+// True when `text` holds only white space, comments and semicolons.
+bool IsBlankSql(std::string_view text);
+
+// Skips white space and comments at the start of `text`.
+std::string_view SkipBlanks(std::string_view text);
+
+}  // namespace edgelite::sqlite

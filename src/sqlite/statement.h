@@ -1,0 +1,51 @@
+// Statement: RAII ownership of one prepared sqlite3_stmt, with binding and reading in terms of
+// edgelite::Value. Statements belong to one Connection and are used by one thread at a time.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <optional>
+#include <string_view>
+
+#include "common/value.h"
+
+namespace edgelite::sqlite {
+
+class Statement {
+ public:
+  explicit Statement(sqlite3_stmt* handle) : handle_(handle) {}
+  ~Statement();
+  Statement(Statement&& other) noexcept : handle_(other.handle_) { other.handle_ = nullptr; }
+  Statement& operator=(Statement&&) = delete;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  sqlite3_stmt* handle() const { return handle_; }
+
+  int parameter_count() const { return sqlite3_bind_parameter_count(handle_); }
+  // The parameter's name with its prefix (":a", "@a", "$a", "?3"), or nullopt for a nameless "?".
+  std::optional<std::string_view> parameter_name(int index) const;
+  // Binds `value` to the 1-based `index`; returns the SQLite result code.
+  int Bind(int index, const Value& value);
+
+  // One step: SQLITE_ROW, SQLITE_DONE or an error code.
+  int Step() { return sqlite3_step(handle_); }
+
+  int column_count() const { return sqlite3_column_count(handle_); }
+  std::optional<std::string_view> column_name(int index) const;
+  std::optional<std::string_view> column_decltype(int index) const;
+  Value ColumnValue(int index) const;
+  // What ColumnValue would cost to send: the bytes of its text or blob, 8 for numbers.
+  size_t ColumnSize(int index) const;
+
+  bool readonly() const { return sqlite3_stmt_readonly(handle_) != 0; }
+  bool is_explain() const { return sqlite3_stmt_isexplain(handle_) != 0; }
+
+  // Makes the statement ready for another execution: resets it and clears its bindings.
+  void Reset();
+
+ private:
+  sqlite3_stmt* handle_;
+};
+
+}  // namespace edgelite::sqlite

