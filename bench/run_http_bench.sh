@@ -209,6 +209,7 @@ read -r PORT_EDGELITE PORT_EDGELITE_STRONG PORT_SQLD PORT_SQLD_ADMIN PORT_NGINX 
 
 {
   echo "date: $(date -u +%FT%TZ)"
+  echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "host: $(uname -srm), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
   echo "settings: repetitions=$REPETITIONS seconds=$RUN_SECONDS warmup=$WARMUP_SECONDS rows=$ROWS" \
     "read_connections=$READ_CONNECTIONS insert_connections=$INSERT_CONNECTIONS" \
@@ -410,6 +411,10 @@ summary() {
   echo "## HTTP benchmark: medians of $REPETITIONS runs, ${RUN_SECONDS} s each after ${WARMUP_SECONDS} s warm-up"
   echo
   echo "$(sed -n 's/^host: //p' "$RESULTS_DIR/environment.txt"); client and servers share the CPUs."
+  # Other jobs on the machine distort every figure; the load average makes that visible.
+  echo "Load average (1/5/15 min) at start: $(sed -n 's/^load average at start: //p' \
+    "$RESULTS_DIR/environment.txt"); at end: $(sed -n 's/^load average at end: //p' \
+    "$RESULTS_DIR/environment.txt") (this script's own load is about 2)."
   echo
   echo "| Comparison | edgelite | peer | ratio | target |"
   echo "|---|---|---|---|---|"
@@ -441,4 +446,5 @@ summary() {
   echo "Raw results: $RESULTS_FILE"
 }
 
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS_DIR/environment.txt"
 summary | tee "$RESULTS_DIR/summary.md"

@@ -16,7 +16,8 @@ bool BlockingHttpClient::EnsureConnected(std::string* error) {
   if (fd_ < 0) return false;
   timeval timeout{};
   timeout.tv_sec = static_cast<time_t>(timeout_seconds_);
-  timeout.tv_usec = static_cast<suseconds_t>((timeout_seconds_ - timeout.tv_sec) * 1e6);
+  timeout.tv_usec =
+      static_cast<suseconds_t>((timeout_seconds_ - static_cast<double>(timeout.tv_sec)) * 1e6);
   setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
   return true;

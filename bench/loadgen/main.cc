@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -76,7 +77,7 @@ int WaitReady(const Options& options, const Endpoint& endpoint) {
   writer.Get(options.path, &request);
   std::string last_problem = "no attempt made";
   while (std::chrono::steady_clock::now() < deadline) {
-    BlockingHttpClient client(endpoint, 1.0);
+    BlockingHttpClient client(endpoint, std::min(1.0, options.timeout));
     HttpResponse response;
     if (client.RoundTrip(request, &response, &last_problem)) {
       if (response.status == 200) return 0;
