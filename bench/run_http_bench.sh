@@ -307,14 +307,13 @@ json_number() { sed -n "s/.*\"$2\":\([-0-9.eE+]*\).*/\1/p" <<<"$1"; }
 
 run_one() {
   local repetition="$1" workload="$2" server="$3" connections="$4"
+  settle "$repetition" "$workload/$server"
+  # Looked up after settling: a server that was restarted and did not come back is skipped.
   local port="${SERVER_PORT[$server]:-}"
   [[ -n "$port" ]] || return 0
   local line
   printf '== repetition %s: %s on %s, %s connections\n' "$repetition" "$workload" "$server" \
     "$connections" >>"$RESULTS_DIR/loadgen.stderr"
-  settle "$repetition" "$workload/$server"
-  port="${SERVER_PORT[$server]:-}"
-  [[ -n "$port" ]] || return 0
   # The generator stops on its own at warm-up + duration even if the server stalls; the outer
   # timeout only guards against a bug in it.
   line="$(timeout "$(sum_seconds "$RUN_SECONDS" "$WARMUP_SECONDS" 30)" "$LOADGEN_BIN" run \
