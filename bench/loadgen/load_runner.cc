@@ -15,31 +15,23 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "http_response_parser.h"
+#include "process_cpu.h"
+#include "run_clock.h"
+#include "workload.h"
+#include "ws_load_worker.h"
 
 namespace edgelite::bench {
 namespace {
-
-using Nanoseconds = int64_t;
-
-Nanoseconds Now() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // Back-off before reconnecting, so a server that refuses connections is not hammered in a spin.
 constexpr Nanoseconds kReconnectDelay = 20'000'000;
 // Failures echoed to stderr per thread; the rest are only counted.
 constexpr int kFailuresToPrint = 3;
-
-struct Timing {
-  Nanoseconds measure_start;
-  Nanoseconds end;
-};
 
 struct Connection {
   enum class Phase { kClosed, kConnecting, kSending, kReceiving };
@@ -326,34 +318,15 @@ void EventLoopWorker::Count(Failure failure, const std::string& message) {
   }
 }
 
-}  // namespace
-
-uint64_t LoadResult::errors() const {
-  uint64_t total = 0;
-  for (const uint64_t count : failures) total += count;
-  return total;
-}
-
-void LoadResult::Merge(const LoadResult& other) {
-  latency.Merge(other.latency);
-  ok += other.ok;
-  for (int i = 0; i < kFailureKinds; ++i) failures[i] += other.failures[i];
-  unfinished += other.unfinished;
-  reconnects += other.reconnects;
-  if (first_error.empty()) first_error = other.first_error;
-}
-
-LoadResult RunLoad(const Options& options, const Endpoint& endpoint) {
-  const Nanoseconds start = Now();
-  const Timing timing{start + static_cast<Nanoseconds>(options.warmup * 1e9),
-                      start + static_cast<Nanoseconds>((options.warmup + options.seconds) * 1e9)};
-
-  // Connections are split as evenly as possible; each worker owns its share outright.
-  std::vector<std::unique_ptr<EventLoopWorker>> workers;
+// Splits the connections as evenly as possible over options.threads workers of type Worker (each
+// owns its share outright), runs them and merges their results.
+template <typename Worker>
+LoadResult RunWorkers(const Options& options, const Endpoint& endpoint, Timing timing) {
+  std::vector<std::unique_ptr<Worker>> workers;
   for (int t = 0; t < options.threads; ++t) {
     const int count =
         options.connections / options.threads + (t < options.connections % options.threads ? 1 : 0);
-    workers.push_back(std::make_unique<EventLoopWorker>(
+    workers.push_back(std::make_unique<Worker>(
         options, endpoint, count, options.seed + 0x9e3779b97f4a7c15ULL * (t + 1), timing));
   }
   std::vector<std::thread> threads;
@@ -365,6 +338,64 @@ LoadResult RunLoad(const Options& options, const Endpoint& endpoint) {
 
   LoadResult total;
   for (const auto& worker : workers) total.Merge(worker->result());
+  return total;
+}
+
+// Samples CPU time when the measured window opens and when it closes: the server's (when a PID is
+// given) and the load generator's own, which shows whether the client was the bottleneck. It
+// runs on its own thread so the event loops need no clock checks for it, and sleeps in between.
+class CpuSampler {
+ public:
+  CpuSampler(int server_pid, Timing timing) {
+    thread_ = std::thread([this, server_pid, timing] {
+      const int self = getpid();
+      SleepUntil(timing.measure_start);
+      const auto server_start = server_pid > 0 ? ProcessCpuSeconds(server_pid) : std::nullopt;
+      const auto client_start = ProcessCpuSeconds(self);
+      SleepUntil(timing.end);
+      const auto server_end = server_pid > 0 ? ProcessCpuSeconds(server_pid) : std::nullopt;
+      const auto client_end = ProcessCpuSeconds(self);
+      if (server_start && server_end) server_seconds_ = *server_end - *server_start;
+      if (client_start && client_end) client_seconds_ = *client_end - *client_start;
+    });
+  }
+  CpuSampler(const CpuSampler&) = delete;
+  CpuSampler& operator=(const CpuSampler&) = delete;
+  ~CpuSampler() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // Waits for the window's end sample; then the figures are nullopt only if /proc was unreadable
+  // (or, for the server, no PID was given or the process is gone).
+  void Finish(LoadResult* result) {
+    if (thread_.joinable()) thread_.join();
+    result->server_cpu_seconds = server_seconds_;
+    result->client_cpu_seconds = client_seconds_;
+  }
+
+ private:
+  static void SleepUntil(Nanoseconds time) {
+    const Nanoseconds now = Now();
+    if (time > now) std::this_thread::sleep_for(std::chrono::nanoseconds(time - now));
+  }
+
+  std::thread thread_;
+  std::optional<double> server_seconds_;
+  std::optional<double> client_seconds_;
+};
+
+}  // namespace
+
+LoadResult RunLoad(const Options& options, const Endpoint& endpoint) {
+  const Nanoseconds start = Now();
+  const Timing timing{start + static_cast<Nanoseconds>(options.warmup * 1e9),
+                      start + static_cast<Nanoseconds>((options.warmup + options.seconds) * 1e9)};
+
+  CpuSampler cpu_sampler(options.server_pid, timing);
+  LoadResult total = options.workload == Workload::kWsPointRead
+                         ? RunWorkers<WebSocketLoadWorker>(options, endpoint, timing)
+                         : RunWorkers<EventLoopWorker>(options, endpoint, timing);
+  cpu_sampler.Finish(&total);
   total.measured_seconds = static_cast<double>(timing.end - timing.measure_start) / 1e9;
   return total;
 }

@@ -1,6 +1,7 @@
-// edgelite_loadgen: the HTTP load generator behind bench/run_http_bench.sh. It measures Hrana
-// point reads and inserts (and a static GET for the nginx floor) against any server on a port and
-// prints one JSON line per run, so edgelite and the real sqld are measured by the same client in
+// edgelite_loadgen: the load generator behind bench/run_http_bench.sh and bench/run_ws_bench.sh.
+// It measures Hrana point reads and inserts over HTTP (and a static GET for the nginx floor) and
+// pipelined point reads over Hrana-over-WebSocket against any server on a port and prints one
+// JSON line per run, so edgelite and the real sqld are measured by the same client in
 // the same way. See bench/README.md for the method.
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -63,6 +64,23 @@ int PrintRunResult(const Options& options, const LoadResult& result) {
   kinds += "}";
   field("errors_by_kind", kinds);
   field("first_error", text(result.first_error));
+  if (options.workload == Workload::kWsPointRead) {
+    field("ws_protocol", text(WsProtocolName(options.ws_protocol)));
+    field("pipeline", std::to_string(options.pipeline));
+  }
+  if (result.client_cpu_seconds) {
+    // Near `threads` seconds per second means the generator, not the server, set the pace.
+    field("client_cpu_s", number(*result.client_cpu_seconds, 3));
+  }
+  if (result.server_cpu_seconds) {
+    // CPU per verified request, so protocols can be compared on cost as well as throughput.
+    field("server_cpu_s", number(*result.server_cpu_seconds, 3));
+    // Left out when nothing succeeded, so a summary shows "n/a" rather than a cost of zero.
+    if (result.ok > 0) {
+      field("server_cpu_us_per_request",
+            number(*result.server_cpu_seconds * 1e6 / static_cast<double>(result.ok), 2));
+    }
+  }
   line += "}\n";
   std::fputs(line.c_str(), stdout);
   std::fflush(stdout);

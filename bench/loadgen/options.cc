@@ -11,7 +11,7 @@ namespace edgelite::bench {
 namespace {
 
 constexpr const char* kUsage = R"(usage:
-  edgelite_loadgen [run] --workload point-read|insert|static [options]
+  edgelite_loadgen [run] --workload point-read|insert|static|ws-point-read [options]
   edgelite_loadgen setup [--rows N] [--batch-rows N] [connection options]
   edgelite_loadgen wait-ready [--path /health] [--timeout SECONDS] [connection options]
   edgelite_loadgen free-ports [--count N]
@@ -19,20 +19,29 @@ constexpr const char* kUsage = R"(usage:
 connection options:
   --host HOST          server address (default 127.0.0.1)
   --port PORT          server port (default 8080)
-  --auth-token TOKEN   send "Authorization: Bearer TOKEN"
+  --auth-token TOKEN   send "Authorization: Bearer TOKEN" (ws-point-read: the JWT in hello)
 
 run options:
-  --connections N      keep-alive connections, one request in flight on each (default 16)
+  --connections N      keep-alive connections (or WebSockets), one request in flight on each
+                       unless --pipeline says otherwise (default 16)
   --seconds S          measured duration (default 8)
   --warmup S           unmeasured warm-up before it (default 2)
   --threads N          event-loop threads sharing the connections (default 1)
   --rows N             point reads pick ids in 1..N (default 100000)
-  --path PATH          request path (default /v2/pipeline, or / for static)
+  --path PATH          request path (default /v2/pipeline, or / for static and ws-point-read)
   --seed N             seed for ids and texts
   --label TEXT         copied into the JSON result
+  --server-pid PID     also report the server process's CPU time over the measured window
+                       (from /proc/PID/stat) and per successful request
+
+ws-point-read options (Hrana over WebSocket on --path, default /):
+  --ws-protocol P      hrana2, hrana3 or hrana3-protobuf (default hrana3)
+  --pipeline K         execute requests kept in flight on each socket (default 1)
 
 run prints one JSON line: workload, connections, seconds, requests_ok, errors, rps, p50_us,
-p99_us, p999_us, and details. Only responses that were verified as successful count as ok.
+p99_us, p999_us, and details (client_cpu_s; ws_protocol and pipeline for ws-point-read;
+server_cpu_s and server_cpu_us_per_request with --server-pid). Only responses that were verified
+as successful count as ok.
 )";
 
 template <typename Number>
@@ -48,10 +57,23 @@ bool ParseWorkload(std::string_view name, Workload* out) {
     *out = Workload::kInsert;
   } else if (name == "static") {
     *out = Workload::kStatic;
+  } else if (name == "ws-point-read") {
+    *out = Workload::kWsPointRead;
   } else {
     return false;
   }
   return true;
+}
+
+bool ParseWsProtocol(std::string_view name, WsProtocol* out) {
+  for (const WsProtocol protocol :
+       {WsProtocol::kHrana2, WsProtocol::kHrana3, WsProtocol::kHrana3Protobuf}) {
+    if (name == WsProtocolName(protocol)) {
+      *out = protocol;
+      return true;
+    }
+  }
+  return false;
 }
 
 std::optional<Options> Reject(const std::string& reason) {
@@ -69,6 +91,20 @@ const char* WorkloadName(Workload workload) {
       return "insert";
     case Workload::kStatic:
       return "static";
+    case Workload::kWsPointRead:
+      return "ws-point-read";
+  }
+  return "unknown";
+}
+
+const char* WsProtocolName(WsProtocol protocol) {
+  switch (protocol) {
+    case WsProtocol::kHrana2:
+      return "hrana2";
+    case WsProtocol::kHrana3:
+      return "hrana3";
+    case WsProtocol::kHrana3Protobuf:
+      return "hrana3-protobuf";
   }
   return "unknown";
 }
@@ -132,6 +168,13 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
       ok = ParseNumber(value, &options.seed);
     } else if (flag == "--label") {
       options.label = value;
+    } else if (flag == "--pipeline") {
+      ok =
+          ParseNumber(value, &options.pipeline) && options.pipeline > 0 && options.pipeline <= 4096;
+    } else if (flag == "--ws-protocol") {
+      ok = ParseWsProtocol(value, &options.ws_protocol);
+    } else if (flag == "--server-pid") {
+      ok = ParseNumber(value, &options.server_pid) && options.server_pid > 0;
     } else {
       return Reject("unknown option " + std::string(flag));
     }
@@ -142,7 +185,8 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
   if (options.path.empty()) {
     if (options.command == Command::kWaitReady) {
       options.path = "/health";
-    } else if (options.command == Command::kRun && options.workload == Workload::kStatic) {
+    } else if (options.command == Command::kRun && (options.workload == Workload::kStatic ||
+                                                    options.workload == Workload::kWsPointRead)) {
       options.path = "/";
     } else {
       options.path = "/v2/pipeline";

@@ -1,7 +1,8 @@
 // Command-line options of edgelite_loadgen. The tool has four commands: `run` (the default; drive
-// a workload against a server and print one JSON line of results), `setup` (create and fill the
-// benchmark tables over Hrana), `wait-ready` (poll a URL path until it answers 200, used by the
-// benchmark script to know a server has started) and `free-ports` (print unused loopback ports).
+// a workload over HTTP or WebSocket against a server and print one JSON line of results), `setup`
+// (create and fill the benchmark tables over Hrana), `wait-ready` (poll a URL path until it answers
+// 200, used by the benchmark script to know a server has started) and `free-ports` (print unused
+// loopback ports).
 #ifndef EDGELITE_BENCH_LOADGEN_OPTIONS_H_
 #define EDGELITE_BENCH_LOADGEN_OPTIONS_H_
 
@@ -13,9 +14,14 @@ namespace edgelite::bench {
 
 enum class Command { kRun, kSetup, kWaitReady, kFreePorts };
 
-enum class Workload { kPointRead, kInsert, kStatic };
+enum class Workload { kPointRead, kInsert, kStatic, kWsPointRead };
 
 const char* WorkloadName(Workload workload);
+
+// The WebSocket subprotocol ws-point-read asks for (and insists the server agrees to).
+enum class WsProtocol { kHrana2, kHrana3, kHrana3Protobuf };
+
+const char* WsProtocolName(WsProtocol protocol);
 
 struct Options {
   Command command = Command::kRun;
@@ -34,6 +40,10 @@ struct Options {
   int port_count = 1;            // How many ports free-ports prints.
   uint64_t seed = 0x5eed0f10ad;  // Seeds ids and texts so runs are reproducible.
   std::string label;             // Free text copied into the JSON result (e.g. the server's name).
+  int pipeline = 1;              // ws-point-read: requests kept in flight on each socket.
+  WsProtocol ws_protocol = WsProtocol::kHrana3;
+  // When set, the server's CPU time over the measured window is read from /proc/<pid>/stat.
+  int server_pid = 0;
 };
 
 // Parses argv. On bad input prints the reason and usage to stderr and returns nullopt; on --help

@@ -56,6 +56,10 @@ void WorkloadGenerator::NextRequest(std::string* out) {
       body_ = kInsertPrefix;
       random_.AppendLetters(kInsertTextLength, &body_);
       break;
+    case Workload::kWsPointRead:
+      // Not an HTTP workload: ws_load_worker.cc builds its own messages and never calls this.
+      out->clear();
+      return;
   }
   body_ += kSuffix;
   writer_.Post(path_, body_, out);

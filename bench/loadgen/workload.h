@@ -3,6 +3,7 @@
 // only if exactly one row came back. insert: a pipeline that inserts one 100-character text into
 // `bench_w`; ok only if the server reports one affected row, so only inserts that landed count.
 // static: GET of a fixed path (the nginx floor); ok on HTTP 200. Each thread owns one generator.
+// (ws-point-read shares only the Failure kinds; its messages are in hrana_ws_codec.h.)
 #ifndef EDGELITE_BENCH_LOADGEN_WORKLOAD_H_
 #define EDGELITE_BENCH_LOADGEN_WORKLOAD_H_
 

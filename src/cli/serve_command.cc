@@ -28,14 +28,19 @@ struct ServeOptions {
   std::string http_auth;
   std::string max_response_size;
   std::string admin_listen_addr;
+  bool no_replication_log = false;
 };
 
 // "10MB", "512KB", "1GB" or a plain byte count, as sqld accepts them.
 std::optional<size_t> ParseSize(std::string text) {
   for (char& c : text) c = char(std::toupper(static_cast<unsigned char>(c)));
   size_t multiplier = 1;
-  for (auto [suffix, factor] : {std::pair{"KB", 1000ul}, {"MB", 1000ul * 1000}, {"GB", 1000ul * 1000 * 1000},
-                                {"KIB", 1024ul}, {"MIB", 1024ul * 1024}, {"GIB", 1024ul * 1024 * 1024},
+  for (auto [suffix, factor] : {std::pair{"KB", 1000ul},
+                                {"MB", 1000ul * 1000},
+                                {"GB", 1000ul * 1000 * 1000},
+                                {"KIB", 1024ul},
+                                {"MIB", 1024ul * 1024},
+                                {"GIB", 1024ul * 1024 * 1024},
                                 {"B", 1ul}}) {
     std::string_view view(text);
     if (view.ends_with(suffix)) {
@@ -116,6 +121,7 @@ int Serve(ServeOptions& options) {
   server::DatabaseOptions database_options;
   database_options.directory = config.db_path / "dbs" / "default";
   database_options.durability = config.durability;
+  database_options.replication_log = !options.no_replication_log;
   auto database = server::Database::Open(database_options);
   if (!database.ok()) {
     spdlog::error("{}", database.status().message());
@@ -125,7 +131,12 @@ int Serve(ServeOptions& options) {
   server::StreamLimits limits;
   limits.idle_timeout = config.stream_idle_timeout;
   server::StreamRegistry streams(limits);
-  server::HranaHttpService service(config, database->get(), authenticator->get(), &streams);
+  // Replication and write forwarding (gRPC-web) on the same port.
+  replication::GrpcRoutes grpc(
+      authenticator->get(),
+      replication::SingleTarget({database->get(), (*database)->frame_source()}), &streams,
+      replication::ProxyLimits{});
+  server::HranaHttpService service(config, database->get(), authenticator->get(), &streams, &grpc);
   server::HttpServer http(config, &service, &streams);
   auto bound = http.Bind();
   if (!bound.ok()) {
@@ -133,18 +144,22 @@ int Serve(ServeOptions& options) {
     return 1;
   }
   if (!config.no_welcome) {
-    fmt::print("edgelite {}\n  data:  {}\n  url:   http://{}  (libsql://{}?tls=0)\n  auth:  {}\n"
-               "  durability: {}\n",
-               EDGELITE_VERSION, std::filesystem::absolute(config.db_path).string(), *bound, *bound,
-               (*authenticator)->enabled() ? "required" : "disabled (anyone can read and write)",
-               options.durability);
+    fmt::print(
+        "edgelite {}\n  data:  {}\n  url:   http://{}  (libsql://{}?tls=0)\n  auth:  {}\n"
+        "  durability: {}\n",
+        EDGELITE_VERSION, std::filesystem::absolute(config.db_path).string(), *bound, *bound,
+        (*authenticator)->enabled() ? "required" : "disabled (anyone can read and write)",
+        options.durability);
     std::fflush(stdout);
   }
   spdlog::info("listening for incoming user HTTP connection on {}", *bound);
   http.Run();
 
   // The listener is down: roll back open transactions, then let the writer finish.
-  for (auto& stream : streams.TakeAll()) server::ReleaseStream(*stream, [] {});
+  grpc.proxy().DisconnectAll();
+  // The streams stay alive until the writer has run their releases.
+  auto open_streams = streams.TakeAll();
+  for (auto& stream : open_streams) server::ReleaseStream(*stream, [] {});
   (*database)->Stop();
   spdlog::info("stopped");
   return 0;
@@ -158,29 +173,37 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   serve->add_option("--db-path", options->config.db_path, "Data directory")
       ->envname("SQLD_DB_PATH")
       ->capture_default_str();
-  serve->add_option("--http-listen-addr", options->config.http_listen_addr,
-                    "Address for the user HTTP API")
+  serve
+      ->add_option("--http-listen-addr", options->config.http_listen_addr,
+                   "Address for the user HTTP API")
       ->envname("SQLD_HTTP_LISTEN_ADDR")
       ->capture_default_str();
   serve->add_option("--admin-listen-addr", options->admin_listen_addr, "Address for the admin API")
       ->envname("SQLD_ADMIN_LISTEN_ADDR");
-  serve->add_option("--auth-jwt-key-file", options->jwt_key_file,
-                    "Ed25519 public key(s) (PEM, or raw base64url) that JWTs must be signed with")
+  serve
+      ->add_option("--auth-jwt-key-file", options->jwt_key_file,
+                   "Ed25519 public key(s) (PEM, or raw base64url) that JWTs must be signed with")
       ->envname("SQLD_AUTH_JWT_KEY_FILE");
   serve->add_option("--http-auth", options->http_auth, "HTTP Basic credential: basic:<base64>")
       ->envname("SQLD_HTTP_AUTH");
-  serve->add_option("--http-self-url", options->config.http_self_url,
-                    "Public URL of this server, sent to clients as the Hrana base_url")
+  serve
+      ->add_option("--http-self-url", options->config.http_self_url,
+                   "Public URL of this server, sent to clients as the Hrana base_url")
       ->envname("SQLD_HTTP_SELF_URL");
-  serve->add_option("--max-response-size", options->max_response_size,
-                    "Largest result a request may produce (e.g. 10MB)")
+  serve
+      ->add_option("--max-response-size", options->max_response_size,
+                   "Largest result a request may produce (e.g. 10MB)")
       ->envname("SQLD_MAX_RESPONSE_SIZE");
-  serve->add_option("--durability", options->durability,
-                    "relaxed (synchronous=NORMAL) or strong (synchronous=FULL)")
+  serve
+      ->add_option("--durability", options->durability,
+                   "relaxed (synchronous=NORMAL) or strong (synchronous=FULL)")
       ->envname("EDGELITE_DURABILITY")
       ->capture_default_str();
   serve->add_option("--io-threads", options->config.io_threads, "I/O threads (0: one per core)");
   serve->add_flag("--no-welcome", options->config.no_welcome, "Do not print the start-up banner");
+  serve->add_flag("--no-replication-log", options->no_replication_log,
+                  "Do not capture commits into the frame log (no replicas can sync; for measuring "
+                  "what capture costs)");
   serve->callback([options, &exit_code] { exit_code = Serve(*options); });
 }
 

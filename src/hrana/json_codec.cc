@@ -6,11 +6,14 @@
 // server's hottest path.
 #include "hrana/json_codec.h"
 
+#include "common/utf8.h"
+
 #include <boost/json.hpp>
 #include <boost/json/basic_parser_impl.hpp>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <new>
 #include <optional>
@@ -174,6 +177,18 @@ class ParsedBody {
       return Status::InvalidArgument(
           "invalid JSON in request body: a number is too large for a 64-bit float");
     }
+    if (error == bj::error::syntax && consumed < body.size() &&
+        !utf8::StartsWellFormed(body.substr(consumed))) {
+      // Boost reports bytes that are not UTF-8 as a bare "syntax error", which sends users
+      // hunting for a misplaced comma; usually the client put raw binary in a string.
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02X",
+                    unsigned(static_cast<unsigned char>(body[consumed])));
+      return Status::InvalidArgument("invalid JSON in request body at byte " +
+                                     std::to_string(consumed) + ": invalid UTF-8 (byte " + hex +
+                                     "); JSON text must be UTF-8, so send binary data as a "
+                                     "base64 blob");
+    }
     if (error) {
       return Status::InvalidArgument("invalid JSON in request body at byte " +
                                      std::to_string(consumed) + ": " + error.message());
@@ -198,18 +213,20 @@ class ParsedBody {
 
 // --- Decoding ---
 
-// Input echoed in an error message, cut short (on a UTF-8 boundary) and quoted.
+// Input echoed in an error message, cut short (on a UTF-8 boundary) and quoted as a JSON string.
+// The escaping matters: the message is also logged, and a raw newline or terminal escape from a
+// client would forge log lines.
 std::string QuoteForMessage(std::string_view text) {
-  std::string quoted = "\"";
+  std::string quoted;
+  JsonWriter writer(quoted);
   if (text.size() <= kMaxEchoedBytes) {
-    quoted.append(text);
-  } else {
-    std::size_t cut = kMaxEchoedBytes;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-    quoted.append(text.substr(0, cut));
-    quoted.append("...");
+    writer.String(text);
+    return quoted;
   }
-  quoted.push_back('"');
+  std::size_t cut = kMaxEchoedBytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  writer.String(text.substr(0, cut));
+  quoted.insert(quoted.size() - 1, "...");
   return quoted;
 }
 
@@ -252,9 +269,13 @@ bool ParseDecimal(std::string_view text, Integer& out) {
   return result.ec == std::errc() && result.ptr == text.data() + text.size();
 }
 
+class ObjectFieldReader;
+
 // Walks a parsed body into the model. Every Read* returns false after recording the first error,
 // whose message carries the path of the field being read.
 class Decoder {
+  friend class ObjectFieldReader;  // the FieldReader of DecodeObject
+
  public:
   explicit Decoder(ProtocolVersion version) : version_(version) { path_.reserve(16); }
 
@@ -1116,8 +1137,7 @@ std::string EncodeCursorHeader(const CursorHeader& header) {
   return out;
 }
 
-std::string EncodeCursorEntry(const CursorEntry& entry) {
-  std::string out;
+void AppendCursorEntry(std::string& out, const CursorEntry& entry) {
   JsonWriter writer(out);
   std::visit(Overloaded{
                  [&](const StepBeginEntry& e) {
@@ -1133,7 +1153,7 @@ std::string EncodeCursorEntry(const CursorEntry& entry) {
                    WriteOptionalQuotedInt(writer, e.last_insert_rowid);
                  },
                  [&](const RowEntry& e) {
-                   out.reserve(16 + e.row.size() * 32);
+                   out.reserve(out.size() + 16 + e.row.size() * 32);
                    writer.Raw("{\"type\":\"row\",\"row\":");
                    WriteRow(writer, e.row);
                  },
@@ -1158,7 +1178,13 @@ std::string EncodeCursorEntry(const CursorEntry& entry) {
                  },
              },
              entry);
-  writer.Raw("}\n");
+  writer.Raw('}');
+}
+
+std::string EncodeCursorEntry(const CursorEntry& entry) {
+  std::string out;
+  AppendCursorEntry(out, entry);
+  out.push_back('\n');
   return out;
 }
 
@@ -1255,6 +1281,106 @@ std::string EncodeRequestError(std::string_view message) {
   writer.String(message);
   writer.Raw('}');
   return out;
+}
+
+// --- pieces for the WebSocket codec ---
+
+void AppendError(std::string& out, const Error& error) {
+  JsonWriter writer(out);
+  WriteError(writer, error);
+}
+
+void AppendStmtResult(std::string& out, const StmtResult& result) {
+  out.reserve(out.size() + EstimateSize(result));
+  JsonWriter writer(out);
+  WriteStmtResult(writer, result);
+}
+
+void AppendBatchResult(std::string& out, const BatchResult& result) {
+  out.reserve(out.size() + EstimateSize(result));
+  JsonWriter writer(out);
+  WriteBatchResult(writer, result);
+}
+
+void AppendDescribeResult(std::string& out, const DescribeResult& result) {
+  JsonWriter writer(out);
+  WriteDescribeResult(writer, result);
+}
+
+namespace {
+
+// FieldReader over one object of a parsed document, reading through the Decoder so that fields get
+// the HTTP codec's rules and its error messages with the full path.
+class ObjectFieldReader : public FieldReader {
+ public:
+  ObjectFieldReader(Decoder& decoder, const bj::object& object)
+      : decoder_(decoder), object_(object) {}
+
+  bool String(std::string_view key, std::string& out) override {
+    return decoder_.Required(object_, key,
+                             [&](const bj::value& v) { return decoder_.ReadString(v, out); });
+  }
+  bool OptionalString(std::string_view key, std::optional<std::string>& out) override {
+    return decoder_.Optional(object_, key,
+                             [&](const bj::value& v) { return decoder_.ReadString(v, out); });
+  }
+  bool Int32(std::string_view key, int32_t& out) override {
+    return decoder_.Required(object_, key,
+                             [&](const bj::value& v) { return decoder_.ReadSqlId(v, out); });
+  }
+  bool Uint32(std::string_view key, uint32_t& out) override {
+    return decoder_.Required(object_, key, [&](const bj::value& v) {
+      uint64_t value = 0;
+      if (!decoder_.ReadUnsigned(v, std::numeric_limits<uint32_t>::max(), value)) return false;
+      out = uint32_t(value);
+      return true;
+    });
+  }
+  bool ReadStmt(std::string_view key, Stmt& out) override {
+    return decoder_.Required(object_, key,
+                             [&](const bj::value& v) { return decoder_.ReadStmt(v, out); });
+  }
+  bool ReadBatch(std::string_view key, Batch& out) override {
+    return decoder_.Required(object_, key,
+                             [&](const bj::value& v) { return decoder_.ReadBatch(v, out); });
+  }
+  bool SqlOrSqlId(std::optional<std::string>& sql, std::optional<int32_t>& sql_id) override {
+    return decoder_.ReadSqlOrSqlId(object_, sql, sql_id);
+  }
+  bool OptionalReplicationIndex(std::string_view key, std::optional<uint64_t>& out) override {
+    return decoder_.Optional(
+        object_, key, [&](const bj::value& v) { return decoder_.ReadReplicationIndex(v, out); });
+  }
+  bool Object(std::string_view key, const std::function<bool(FieldReader&)>& read) override {
+    return decoder_.Required(object_, key, [&](const bj::value& v) {
+      const bj::object* object = nullptr;
+      if (!decoder_.AsObject(v, object)) return false;
+      ObjectFieldReader nested(decoder_, *object);
+      return read(nested);
+    });
+  }
+  bool Fail(std::string_view key, std::string_view message) override {
+    return decoder_.FailAt(key, message);
+  }
+
+ private:
+  Decoder& decoder_;
+  const bj::object& object_;
+};
+
+}  // namespace
+
+Status DecodeObject(std::string_view text, ProtocolVersion version,
+                    const std::function<bool(FieldReader&)>& read) {
+  ParsedBody parsed;
+  if (Status status = parsed.Parse(text); !status.ok()) return status;
+  Decoder decoder(version);
+  const bool ok = decoder.Root(parsed.root(), [&](const bj::object& object) {
+    ObjectFieldReader reader(decoder, object);
+    return read(reader);
+  });
+  if (!ok) return decoder.Error();
+  return Status::Ok();
 }
 
 }  // namespace edgelite::hrana::json

@@ -7,6 +7,9 @@
 // and never produce invalid JSON (non-UTF-8 text is repaired with U+FFFD, non-finite floats are null).
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -40,4 +43,39 @@ std::string EncodeLegacyResponse(const std::vector<LegacyStatementOutcome>& outc
 // {"error": "<message>"}: the body of every request-level HTTP error (docs/protocol.md §5.2).
 std::string EncodeRequestError(std::string_view message);
 
+
+// --- pieces for the WebSocket codec (ws_json_codec.h), whose messages embed these structures ---
+
+// Append the JSON of one structure to `out`, exactly as the encoders above write it.
+void AppendError(std::string& out, const Error& error);
+void AppendStmtResult(std::string& out, const StmtResult& result);
+void AppendBatchResult(std::string& out, const BatchResult& result);
+void AppendDescribeResult(std::string& out, const DescribeResult& result);
+void AppendCursorEntry(std::string& out, const CursorEntry& entry);  // one object, no newline
+
+// Reads the fields of one JSON object with the decoders' rules: absent and null optional fields
+// are "not given", and the first error is kept with the path of the field it is about. Every
+// method returns false once an error is recorded.
+class FieldReader {
+ public:
+  virtual ~FieldReader() = default;
+  virtual bool String(std::string_view key, std::string& out) = 0;
+  virtual bool OptionalString(std::string_view key, std::optional<std::string>& out) = 0;
+  virtual bool Int32(std::string_view key, int32_t& out) = 0;
+  virtual bool Uint32(std::string_view key, uint32_t& out) = 0;
+  virtual bool ReadStmt(std::string_view key, Stmt& out) = 0;
+  virtual bool ReadBatch(std::string_view key, Batch& out) = 0;
+  // `sql` or `sql_id`, exactly one (sequence, describe).
+  virtual bool SqlOrSqlId(std::optional<std::string>& sql, std::optional<int32_t>& sql_id) = 0;
+  virtual bool OptionalReplicationIndex(std::string_view key, std::optional<uint64_t>& out) = 0;
+  // A required nested object, read by `read`.
+  virtual bool Object(std::string_view key, const std::function<bool(FieldReader&)>& read) = 0;
+  // Records an error about field `key` (e.g. an unknown "type").
+  virtual bool Fail(std::string_view key, std::string_view message) = 0;
+};
+
+// Parses `text`, whose root must be an object, and reads it with `read`; InvalidArgument with the
+// first error otherwise. `version` gates the nested features as in the decoders above.
+Status DecodeObject(std::string_view text, ProtocolVersion version,
+                    const std::function<bool(FieldReader&)>& read);
 }  // namespace edgelite::hrana::json

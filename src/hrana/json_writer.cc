@@ -3,6 +3,8 @@
 // UTF-8 cost one table lookup per byte.
 #include "hrana/json_writer.h"
 
+#include "common/utf8.h"
+
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -31,50 +33,6 @@ constexpr std::array<uint8_t, 256> MakeByteClasses() {
 }
 
 constexpr auto kByteClasses = MakeByteClasses();
-constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
-
-// Examines the sequence that starts at p[0] (a byte >= 0x80) against the well-formed UTF-8 table of
-// Unicode §3.9 (which excludes overlong forms, surrogates and code points above U+10FFFF). Returns
-// the sequence length and sets `well_formed`; when ill-formed, the length is that of the maximal
-// subpart, so that each one becomes a single U+FFFD as Unicode recommends and no valid byte is
-// swallowed.
-size_t ExamineSequence(const unsigned char* p, size_t available, bool& well_formed) {
-  const unsigned char lead = p[0];
-  size_t continuation_bytes;
-  unsigned char low = 0x80;  // the allowed range of the second byte, narrowed for some lead bytes
-  unsigned char high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    continuation_bytes = 1;
-  } else if (lead == 0xE0) {
-    continuation_bytes = 2;
-    low = 0xA0;
-  } else if (lead >= 0xE1 && lead <= 0xEF) {
-    continuation_bytes = 2;
-    if (lead == 0xED) high = 0x9F;
-  } else if (lead == 0xF0) {
-    continuation_bytes = 3;
-    low = 0x90;
-  } else if (lead >= 0xF1 && lead <= 0xF3) {
-    continuation_bytes = 3;
-  } else if (lead == 0xF4) {
-    continuation_bytes = 3;
-    high = 0x8F;
-  } else {
-    well_formed = false;
-    return 1;
-  }
-  for (size_t i = 1; i <= continuation_bytes; ++i) {
-    if (i >= available || p[i] < low || p[i] > high) {
-      well_formed = false;
-      return i;
-    }
-    low = 0x80;
-    high = 0xBF;
-  }
-  well_formed = true;
-  return continuation_bytes + 1;
-}
-
 void AppendEscape(std::string& out, unsigned char byte) {
   switch (byte) {
     case '"':
@@ -129,13 +87,13 @@ void JsonWriter::String(std::string_view text) {
     }
     if (byte_class == kMultiByte) {
       bool well_formed = false;
-      const size_t length = ExamineSequence(bytes + i, size - i, well_formed);
+      const size_t length = utf8::ExamineSequence(bytes + i, size - i, well_formed);
       if (well_formed) {
         i += length;  // stays part of the current run
         continue;
       }
       out_.append(text.data() + run_start, i - run_start);
-      out_.append(kReplacementCharacter);
+      out_.append(utf8::kReplacementCharacter);
       i += length;
     } else {
       out_.append(text.data() + run_start, i - run_start);

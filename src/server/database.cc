@@ -1,5 +1,5 @@
-// Opening a database directory: the writer connection first (it creates the file in WAL mode with
-// 4 KiB pages), then the read pool.
+// Opening a database directory: the frame log (which creates or reconciles the file), the writer
+// connection, then the read pools; and the writer's checkpoints.
 #include "server/database.h"
 
 #include <fmt/format.h>
@@ -7,11 +7,16 @@
 
 #include <system_error>
 
+#include "server/replication/frame_log_source.h"
+
 namespace edgelite::server {
 namespace {
 
-// Passive checkpoints once the WAL holds this many frames, as SQLite's default autocheckpoint.
-constexpr int kCheckpointFrames = 1000;
+// Longer than a stream's idle timeout: a deferred transaction holding the write lock is waited
+// out (it commits or expires) rather than failing the writer's requests.
+constexpr int kWriterBusyTimeoutMs = 15'000;
+// How long a TRUNCATE checkpoint may wait for readers on the writer's thread.
+constexpr int kTruncateWaitMs = 50;
 
 }  // namespace
 
@@ -25,14 +30,37 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
   std::unique_ptr<Database> database(new Database(std::move(options)));
   database->file_ = database->options_.directory / "data";
 
+  // The frame log comes first: it creates or reconciles the file before any connection opens it.
+  std::string vfs;
+  if (database->options_.replication_log) {
+    wal::CapturedDatabaseOptions capture_options;
+    capture_options.database_file = database->file_;
+    capture_options.sync_commits = database->options_.durability == sqlite::Durability::kStrong;
+    auto captured = wal::CapturedDatabase::Open(capture_options);
+    if (!captured.ok()) return captured.status();
+    database->captured_ = std::move(captured).value();
+    const wal::ReconcileReport& report = database->captured_->startup_report();
+    if (report.transactions_rolled_forward > 0) {
+      spdlog::info("{}: {} committed transactions rolled forward into the frame log",
+                   database->options_.name, report.transactions_rolled_forward);
+    }
+    if (report.snapshot_taken) {
+      spdlog::info("{}: frame log {}starts with a snapshot of {} pages ({})",
+                   database->options_.name, report.new_lineage ? "has a new lineage and " : "",
+                   report.snapshot_pages, report.snapshot_reason);
+    }
+    database->frame_source_ =
+        std::make_unique<replication::FrameLogSource>(&database->captured_->log());
+    vfs = wal::CapturedDatabase::vfs_name();
+  }
+
   sqlite::ConnectionOptions writer_options;
+  writer_options.vfs = vfs;
   writer_options.path = database->file_.string();
   writer_options.create = true;
   writer_options.durability = database->options_.durability;
   writer_options.cache_size_kib = 16 * 1024;
-  // Longer than a stream's idle timeout: a deferred transaction holding the write lock is waited
-  // out (it commits or expires) rather than failing the writer's requests.
-  writer_options.busy_timeout_ms = 15'000;
+  writer_options.busy_timeout_ms = kWriterBusyTimeoutMs;
   auto writer_connection = sqlite::Connection::Open(writer_options);
   if (!writer_connection.ok()) return writer_connection.status();
 
@@ -45,14 +73,17 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
   }
   sqlite3_finalize(probe);
   if (journal_mode != "wal") {
-    return Status::Io(fmt::format("database {} is not in WAL mode (journal_mode={}); edgelite "
-                                  "serves WAL databases only",
-                                  database->file_.string(), journal_mode));
+    return Status::Io(
+        fmt::format("database {} is not in WAL mode (journal_mode={}); edgelite "
+                    "serves WAL databases only",
+                    database->file_.string(), journal_mode));
   }
   // Replaces SQLite's autocheckpoint hook, so OnWalCommit checkpoints itself.
   sqlite3_wal_hook(handle, &Database::OnWalCommit, database.get());
 
   sqlite::ConnectionOptions reader_options;
+  reader_options.vfs = vfs;
+  reader_options.wal_autocheckpoint = 0;  // the writer owns checkpoints
   reader_options.path = database->file_.string();
   reader_options.query_only = true;
   reader_options.durability = database->options_.durability;
@@ -72,20 +103,38 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
 }
 
 Database::~Database() {
+  if (read_workers_) read_workers_->Stop();
   if (writer_) writer_->Stop();
+  // Connections through the capture VFS close before the frame log goes.
+  writer_.reset();
+  readers_.reset();
+  transactions_.reset();
+}
+
+uint64_t Database::replication_index() const {
+  if (captured_) return captured_->replication_index().value_or(0);
+  return replication_index_.load(std::memory_order_acquire);
 }
 
 int Database::OnWalCommit(void* self, sqlite3* db, const char* schema, int frames_in_wal) {
   auto* database = static_cast<Database*>(self);
-  // A WAL that restarted after a checkpoint counts from zero again.
-  int added = frames_in_wal >= database->frames_in_wal_ ? frames_in_wal - database->frames_in_wal_
-                                                        : frames_in_wal;
-  database->frames_in_wal_ = frames_in_wal;
-  database->replication_index_.fetch_add(uint64_t(added), std::memory_order_release);
-  if (frames_in_wal >= kCheckpointFrames) {
-    int log_frames = 0;
-    int checkpointed = 0;
-    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &checkpointed);
+  if (!database->captured_) {
+    // A WAL that restarted after a checkpoint counts from zero again.
+    int added = frames_in_wal >= database->frames_in_wal_ ? frames_in_wal - database->frames_in_wal_
+                                                          : frames_in_wal;
+    database->frames_in_wal_ = frames_in_wal;
+    database->replication_index_.fetch_add(uint64_t(added), std::memory_order_release);
+  }
+  wal::CheckpointMode mode = database->checkpoint_policy_.Choose(frames_in_wal);
+  if (mode == wal::CheckpointMode::kNone) return SQLITE_OK;
+  // A TRUNCATE waits for readers; on the writer's thread it may only wait briefly (it degrades to
+  // PASSIVE and is tried again after a later commit).
+  if (mode == wal::CheckpointMode::kTruncate) sqlite3_busy_timeout(db, kTruncateWaitMs);
+  auto outcome = wal::RunCheckpoint(db, mode);
+  if (mode == wal::CheckpointMode::kTruncate) sqlite3_busy_timeout(db, kWriterBusyTimeoutMs);
+  if (!outcome.ok()) {
+    spdlog::warn("{}: checkpoint of {} failed: {}", database->options_.name, schema,
+                 outcome.status().message());
   }
   return SQLITE_OK;
 }

@@ -1,5 +1,6 @@
-// Database: everything the server keeps for one database (namespace): its files, its writer, its
-// pool of read connections and its replication index. Requests look it up by namespace name.
+// Database: everything the server keeps for one database (namespace): its files, its frame log,
+// its writer, its pool of read connections and its replication index. Requests look it up by
+// namespace name.
 #pragma once
 
 #include <atomic>
@@ -9,8 +10,12 @@
 
 #include "common/status.h"
 #include "server/read_pool.h"
+#include "server/read_workers.h"
+#include "server/replication/frame_source.h"
 #include "server/writer.h"
 #include "sqlite/connection.h"
+#include "wal/captured_database.h"
+#include "wal/checkpoint_policy.h"
 
 namespace edgelite::server {
 
@@ -19,6 +24,9 @@ struct DatabaseOptions {
   std::filesystem::path directory;  // holds the SQLite file `data` (sqld's layout)
   sqlite::Durability durability = sqlite::Durability::kRelaxed;
   size_t max_read_connections = 64;
+  // Capture every commit into the frame log (replication, docs/wal-replication.md §5). Off only to
+  // measure what capture costs.
+  bool replication_log = true;
 };
 
 class Database {
@@ -33,10 +41,19 @@ class Database {
   // write (and then wait for the writer, or make it wait).
   ReadPool& transactions() { return *transactions_; }
   Writer& writer() { return *writer_; }
-  // The number of WAL frames committed since the server started: grows with every commit.
-  uint64_t replication_index() const { return replication_index_.load(std::memory_order_acquire); }
+  ReadWorkers& read_workers() { return *read_workers_; }
+  // The frame log's last frame_no (sqld's replication index): grows with every commit. Without a
+  // frame log, the number of WAL frames committed since the server started.
+  uint64_t replication_index() const;
+  // The frame log for replicas; null when the database runs without one.
+  replication::FrameSource* frame_source() { return frame_source_.get(); }
 
-  void Stop() { writer_->Stop(); }
+  // Ends the work that refers to requests: read workers first (long reads are interrupted), then
+  // the writer. Called once the listener is down, before the requests' state is destroyed.
+  void Stop() {
+    read_workers_->Stop();
+    writer_->Stop();
+  }
 
  private:
   explicit Database(DatabaseOptions options) : options_(std::move(options)) {}
@@ -44,11 +61,17 @@ class Database {
 
   DatabaseOptions options_;
   std::filesystem::path file_;
+  // First: destroyed last, once every connection through its VFS is closed.
+  std::unique_ptr<wal::CapturedDatabase> captured_;
+  std::unique_ptr<replication::FrameSource> frame_source_;
+  wal::CheckpointPolicy checkpoint_policy_;
   std::atomic<uint64_t> replication_index_{0};
   int frames_in_wal_ = 0;  // writer thread only
   std::unique_ptr<ReadPool> readers_;
   std::unique_ptr<ReadPool> transactions_;
   std::unique_ptr<Writer> writer_;
+  // Last: stopped (joined) first, while the pools its jobs use still exist.
+  std::unique_ptr<ReadWorkers> read_workers_ = std::make_unique<ReadWorkers>(2);
 };
 
 }  // namespace edgelite::server

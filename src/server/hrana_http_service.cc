@@ -1,17 +1,23 @@
-// Routing and the Hrana-over-HTTP endpoints. Requests are decoded by the JSON codec, run through the
-// RequestRunner (reads inline on this thread, writes on the database's writer), and encoded back.
+// Routing and the Hrana-over-HTTP endpoints. Requests are decoded by the JSON codec, run through
+// the RequestRunner (reads inline on this thread, writes on the database's writer), and encoded
+// back.
 #include "server/hrana_http_service.h"
+
+#include <fmt/format.h>
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
-
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 
 #include "hrana/batch_executor.h"
+#include "hrana/cursor_buffer.h"
 #include "hrana/json_codec.h"
 #include "hrana/legacy.h"
+#include "hrana/protobuf_codec.h"
 #include "hrana/request_executor.h"
 #include "hrana/stmt_executor.h"
 #include "server/request_runner.h"
@@ -29,36 +35,83 @@ namespace {
 
 constexpr std::string_view kVersionText = "edgelite " EDGELITE_VERSION;
 
-// Suspends the calling coroutine until `start` calls its callback (possibly on another thread),
-// then resumes it on the coroutine's executor. A plain function rather than a coroutine: g++ 12
-// destroys temporaries passed to coroutine parameters twice.
-template <typename T, typename Start>
-asio::awaitable<T> AwaitCallback(Start start) {
-  return asio::async_initiate<const asio::use_awaitable_t<>&, void(T)>(
-      [start = std::move(start)](auto handler) mutable {
-        auto executor = asio::get_associated_executor(handler);
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        start([shared, executor](T value) {
-          asio::post(executor, [shared, value = std::move(value)]() mutable {
-            (*shared)(std::move(value));
-          });
-        });
-      },
-      asio::use_awaitable);
-}
+// The result of a call that completes through a callback, either before the call returns (reads on
+// a pooled connection: the common case, which then costs no suspension and no post) or later on
+// another thread (the writer). The state is shared with the callback so that a completion arriving
+// during shutdown, after the waiting coroutine is gone, touches nothing freed.
+template <typename T>
+class Completion {
+ public:
+  std::function<void(T)> Callback() {
+    return [state = state_](T value) {
+      std::unique_lock lock(state->mutex);
+      if (!state->resume) {
+        state->value = std::move(value);
+        return;
+      }
+      auto resume = std::move(state->resume);
+      lock.unlock();
+      resume(std::move(value));
+    };
+  }
 
-asio::awaitable<hrana::RequestOutcome> Run(Stream& stream, Operation operation,
+  // Called once the starting call has returned: the value, if it is already there.
+  std::optional<T> TakeReady() {
+    std::lock_guard lock(state_->mutex);
+    std::optional<T> ready;
+    ready.swap(state_->value);
+    return ready;
+  }
+
+  // Otherwise, waits for it. A plain function, not a coroutine: async_initiate's initiation is a
+  // coroutine parameter, and g++ 12 destroys a temporary passed to one twice when the caller is a
+  // coroutine too.
+  asio::awaitable<T> Wait() {
+    return asio::async_initiate<const asio::use_awaitable_t<>&, void(T)>(
+        [state = state_](auto handler) {
+          auto executor = asio::get_associated_executor(handler);
+          auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+          auto resume = [shared, executor](T value) {
+            asio::post(executor, [shared, value = std::move(value)]() mutable {
+              (*shared)(std::move(value));
+            });
+          };
+          std::unique_lock lock(state->mutex);
+          if (state->value) {
+            T value = std::move(*state->value);
+            lock.unlock();
+            resume(std::move(value));
+          } else {
+            state->resume = std::move(resume);
+          }
+        },
+        asio::use_awaitable);
+  }
+
+ private:
+  struct State {
+    std::mutex mutex;
+    std::optional<T> value;
+    std::function<void(T)> resume;
+  };
+  std::shared_ptr<State> state_ = std::make_shared<State>();
+};
+
+// `operation` is taken by reference (callers pass a named one): g++ 12 destroys temporaries passed
+// to coroutine parameters twice.
+asio::awaitable<hrana::RequestOutcome> Run(Stream& stream, const Operation& operation,
                                            RunSettings settings) {
-  return AwaitCallback<hrana::RequestOutcome>(
-      [&stream, operation = std::move(operation), settings](auto done) mutable {
-        RunOperation(stream, std::move(operation), settings, std::move(done));
-      });
+  Completion<hrana::RequestOutcome> completion;
+  RunOperation(stream, operation, settings, completion.Callback());
+  if (auto ready = completion.TakeReady()) co_return std::move(*ready);
+  co_return co_await completion.Wait();
 }
 
-asio::awaitable<bool> Release(Stream& stream) {
-  return AwaitCallback<bool>([&stream](auto done) {
-    ReleaseStream(stream, [done = std::move(done)] { done(true); });
-  });
+asio::awaitable<void> Release(Stream& stream) {
+  Completion<bool> completion;
+  auto done = completion.Callback();
+  ReleaseStream(stream, [done = std::move(done)] { done(true); });
+  if (!completion.TakeReady()) co_await completion.Wait();
 }
 
 HttpResponse FailureResponse(const hrana::RequestFailure& failure) {
@@ -74,8 +127,8 @@ HttpResponse BatonProblemResponse(BatonProblem problem) {
       return HttpResponse::Text(400, "Received a baton that has already been used");
     case BatonProblem::kExpired:
       return HttpResponse::Json(
-          400, hrana::json::EncodeError({"The stream has expired due to inactivity",
-                                         "STREAM_EXPIRED"}));
+          400,
+          hrana::json::EncodeError({"The stream has expired due to inactivity", "STREAM_EXPIRED"}));
     case BatonProblem::kTooManyStreams:
       return HttpResponse::Json(
           503, hrana::json::EncodeRequestError("Too many open streams; close idle ones and retry"));
@@ -91,23 +144,11 @@ int V1StatusFor(const hrana::Error& error) {
   return 400;
 }
 
-// Collects a cursor's entries; they are sent once the batch has run (a batch may run again on the
-// writer, so nothing can be sent before it is final).
-class CursorBuffer : public hrana::CursorSink {
- public:
-  void Entry(hrana::CursorEntry entry) override { entries.push_back(std::move(entry)); }
-  std::vector<hrana::CursorEntry> entries;
-};
-
-hrana::RequestOutcome FromBatchOutcome(hrana::BatchOutcome outcome) {
-  if (auto* result = std::get_if<hrana::BatchResult>(&outcome)) {
-    return hrana::StreamResult(hrana::StreamResponse(hrana::BatchResponse{std::move(*result)}));
-  }
-  if (auto* escalation = std::get_if<hrana::Escalation>(&outcome)) return *escalation;
-  return std::get<hrana::RequestFailure>(outcome);
-}
-
 }  // namespace
+
+void HranaHttpService::CollectIdle(std::chrono::steady_clock::time_point now) {
+  if (grpc_) grpc_->proxy().CollectIdle(now);
+}
 
 asio::awaitable<HttpResponse> HranaHttpService::Handle(HttpRequest request) {
   std::string_view path = request.Path();
@@ -116,17 +157,21 @@ asio::awaitable<HttpResponse> HranaHttpService::Handle(HttpRequest request) {
     if (path == "/health") co_return HttpResponse::Empty(200);
     if (path == "/version") co_return HttpResponse::Text(200, std::string(kVersionText));
     if (path == "/v1") co_return HttpResponse::Text(200, "This is sqld HTTP API v1");
-    // The version probes: hrana-client picks its protocol from these. /v3-protobuf stays 404
-    // until the protobuf encoding exists, so clients fall back to JSON.
-    if (path == "/v2" || path == "/v3") {
+    // The version probes: hrana-client picks its protocol (and encoding) from these.
+    if (path == "/v2" || path == "/v3" || path == "/v3-protobuf") {
       co_return HttpResponse::Text(200, "Hello, this is HTTP API v2 (Hrana over HTTP)");
     }
     co_return HttpResponse::Empty(404);
   }
   if (method != "POST") co_return HttpResponse::Empty(method == "HEAD" ? 404 : 405);
+  if (grpc_ && replication::GrpcRoutes::Matches(path)) {
+    std::string peer = request.remote_address;
+    co_return co_await grpc_->Handle(std::move(request), std::move(peer));
+  }
 
   bool known = path == "/" || path == "/v1/execute" || path == "/v1/batch" ||
-               path == "/v2/pipeline" || path == "/v3/pipeline" || path == "/v3/cursor";
+               path == "/v2/pipeline" || path == "/v3/pipeline" || path == "/v3/cursor" ||
+               path == "/v3-protobuf/pipeline" || path == "/v3-protobuf/cursor";
   if (!known) co_return HttpResponse::Empty(404);
 
   const std::string* authorization = request.Header("authorization");
@@ -145,100 +190,124 @@ asio::awaitable<HttpResponse> HranaHttpService::Handle(HttpRequest request) {
   }
   Caller caller{grant.Allows(auth::Permission::kWrite, database_->name())};
 
-  if (path == "/v2/pipeline") co_return co_await Pipeline(request, 2, caller);
-  if (path == "/v3/pipeline") co_return co_await Pipeline(request, 3, caller);
-  if (path == "/v3/cursor") co_return co_await Cursor(request, caller);
+  if (path == "/v2/pipeline") {
+    co_return co_await Pipeline(request, ProtocolVersion::kV2, Encoding::kJson, caller);
+  }
+  if (path == "/v3/pipeline") {
+    co_return co_await Pipeline(request, ProtocolVersion::kV3, Encoding::kJson, caller);
+  }
+  if (path == "/v3-protobuf/pipeline") {
+    co_return co_await Pipeline(request, ProtocolVersion::kV3, Encoding::kProtobuf, caller);
+  }
+  if (path == "/v3/cursor") co_return co_await Cursor(request, Encoding::kJson, caller);
+  if (path == "/v3-protobuf/cursor")
+    co_return co_await Cursor(request, Encoding::kProtobuf, caller);
   if (path == "/v1/execute") co_return co_await V1(request, false, caller);
   if (path == "/v1/batch") co_return co_await V1(request, true, caller);
   co_return co_await Legacy(request, caller);
 }
 
-asio::awaitable<HttpResponse> HranaHttpService::Pipeline(const HttpRequest& request, int version,
-                                                         const Caller& caller) {
-  auto protocol = version == 3 ? ProtocolVersion::kV3 : ProtocolVersion::kV2;
-  auto decoded = hrana::json::DecodePipelineRequest(request.body, protocol);
-  if (!decoded.ok()) co_return HttpResponse::Text(400, decoded.status().message());
+std::variant<std::shared_ptr<Stream>, HttpResponse> HranaHttpService::TakeStream(
+    const std::optional<std::string>& baton) {
+  auto checked_out = baton ? streams_->CheckOut(*baton) : streams_->Open(database_);
+  if (auto* problem = std::get_if<BatonProblem>(&checked_out))
+    return BatonProblemResponse(*problem);
+  return std::get<std::shared_ptr<Stream>>(std::move(checked_out));
+}
 
-  auto checked_out = decoded->baton ? streams_->CheckOut(*decoded->baton) : streams_->Open(database_);
-  if (auto* problem = std::get_if<BatonProblem>(&checked_out)) {
-    co_return BatonProblemResponse(*problem);
-  }
-  std::shared_ptr<Stream> stream = std::get<std::shared_ptr<Stream>>(checked_out);
+asio::awaitable<void> HranaHttpService::EndStream(Stream& stream) {
+  co_await Release(stream);
+  streams_->Forget(stream);
+}
+
+asio::awaitable<HttpResponse> HranaHttpService::Pipeline(const HttpRequest& request,
+                                                         ProtocolVersion protocol,
+                                                         Encoding encoding, const Caller& caller) {
+  auto decoded = encoding == Encoding::kJson
+                     ? hrana::json::DecodePipelineRequest(request.body, protocol)
+                     : hrana::protobuf::DecodePipelineRequest(request.body);
+  if (!decoded.ok()) co_return HttpResponse::Text(400, decoded.status().message());
+  auto taken = TakeStream(decoded->baton);
+  if (auto* refusal = std::get_if<HttpResponse>(&taken)) co_return std::move(*refusal);
+  std::shared_ptr<Stream> stream = std::get<std::shared_ptr<Stream>>(std::move(taken));
 
   size_t budget = config_.max_response_size;
-  RunSettings settings{protocol, caller.may_write, &budget};
+  RunSettings settings{protocol, caller.may_write, &budget, request.client_socket};
   hrana::PipelineResponse response;
   response.base_url = config_.http_self_url;
   bool closed = false;
   for (const hrana::StreamRequest& stream_request : decoded->requests) {
     if (closed) co_return HttpResponse::Text(400, "Stream for this baton was closed");
     if (std::holds_alternative<hrana::CloseRequest>(stream_request)) {
-      co_await Release(*stream);
-      streams_->Forget(*stream);
+      co_await EndStream(*stream);
       closed = true;
       response.results.emplace_back(hrana::StreamResponse(hrana::CloseResponse{}));
       continue;
     }
     hrana::RequestOutcome outcome;
     if (!hrana::NeedsConnection(stream_request)) {
-      RunRequest(*stream, stream_request, settings, [&](hrana::RequestOutcome o) {
-        outcome = std::move(o);
-      });
+      RunRequest(*stream, stream_request, settings,
+                 [&](hrana::RequestOutcome o) { outcome = std::move(o); });
     } else {
-      outcome = co_await Run(
-          *stream,
-          [&stream_request](hrana::ExecutionContext& context) {
-            return hrana::RunStreamRequest(context, stream_request);
-          },
-          settings);
+      Operation operation = [&stream_request](hrana::ExecutionContext& context) {
+        return hrana::RunStreamRequest(context, stream_request);
+      };
+      outcome = co_await Run(*stream, operation, settings);
     }
     if (auto* failure = std::get_if<hrana::RequestFailure>(&outcome)) {
       // A protocol error ends the stream: its transaction, if any, is rolled back.
-      co_await Release(*stream);
-      streams_->Forget(*stream);
+      co_await EndStream(*stream);
       co_return FailureResponse(*failure);
     }
     response.results.push_back(std::move(std::get<hrana::StreamResult>(outcome)));
   }
   if (!closed) response.baton = streams_->CheckIn(stream);
+  if (encoding == Encoding::kProtobuf) {
+    co_return HttpResponse{
+        200, "application/x-protobuf", hrana::protobuf::EncodePipelineResponse(response), {}};
+  }
   co_return HttpResponse::Json(200, hrana::json::EncodePipelineResponse(response));
 }
 
 asio::awaitable<HttpResponse> HranaHttpService::Cursor(const HttpRequest& request,
-                                                       const Caller& caller) {
-  auto decoded = hrana::json::DecodeCursorRequest(request.body, ProtocolVersion::kV3);
+                                                       Encoding encoding, const Caller& caller) {
+  auto decoded = encoding == Encoding::kJson
+                     ? hrana::json::DecodeCursorRequest(request.body, ProtocolVersion::kV3)
+                     : hrana::protobuf::DecodeCursorRequest(request.body);
   if (!decoded.ok()) co_return HttpResponse::Text(400, decoded.status().message());
-
-  auto checked_out = decoded->baton ? streams_->CheckOut(*decoded->baton) : streams_->Open(database_);
-  if (auto* problem = std::get_if<BatonProblem>(&checked_out)) {
-    co_return BatonProblemResponse(*problem);
-  }
-  std::shared_ptr<Stream> stream = std::get<std::shared_ptr<Stream>>(checked_out);
+  auto taken = TakeStream(decoded->baton);
+  if (auto* refusal = std::get_if<HttpResponse>(&taken)) co_return std::move(*refusal);
+  std::shared_ptr<Stream> stream = std::get<std::shared_ptr<Stream>>(std::move(taken));
 
   size_t budget = config_.max_response_size;
-  RunSettings settings{ProtocolVersion::kV3, caller.may_write, &budget};
-  CursorBuffer buffer;
+  RunSettings settings{ProtocolVersion::kV3, caller.may_write, &budget, request.client_socket};
+  hrana::CursorBuffer buffer;
   const hrana::Batch& batch = decoded->batch;
-  hrana::RequestOutcome outcome = co_await Run(
-      *stream,
-      [&buffer, &batch](hrana::ExecutionContext& context) {
-        buffer.entries.clear();
-        return FromBatchOutcome(hrana::ExecuteBatch(context, batch, &buffer));
-      },
-      settings);
+  Operation operation = [&buffer, &batch](hrana::ExecutionContext& context) {
+    return buffer.Run(context, batch);
+  };
+  hrana::RequestOutcome outcome = co_await Run(*stream, operation, settings);
   if (auto* failure = std::get_if<hrana::RequestFailure>(&outcome)) {
-    co_await Release(*stream);
-    streams_->Forget(*stream);
+    co_await EndStream(*stream);
     co_return FailureResponse(*failure);
   }
   hrana::CursorHeader header{streams_->CheckIn(stream), config_.http_self_url};
+  if (encoding == Encoding::kProtobuf) {
+    // No replication_index entry: sqld's protobuf form of it breaks @libsql/hrana-client 0.10
+    // cursors, so the codec has no encoding for it (protobuf_codec.h).
+    std::string body = hrana::protobuf::EncodeCursorHeader(header);
+    for (const hrana::CursorEntry& entry : buffer.entries) {
+      body += hrana::protobuf::EncodeCursorEntry(entry);
+    }
+    co_return HttpResponse{200, "application/octet-stream", std::move(body), {}};
+  }
   std::string body = hrana::json::EncodeCursorHeader(header);
   for (const hrana::CursorEntry& entry : buffer.entries) {
     body += hrana::json::EncodeCursorEntry(entry);
   }
   // The libSQL extension entry: the JSON form is understood by every client that reads cursors.
-  body += hrana::json::EncodeCursorEntry(
-      hrana::ReplicationIndexEntry{database_->replication_index()});
+  body +=
+      hrana::json::EncodeCursorEntry(hrana::ReplicationIndexEntry{database_->replication_index()});
   co_return HttpResponse::Text(200, std::move(body));
 }
 
@@ -247,17 +316,15 @@ asio::awaitable<HttpResponse> HranaHttpService::V1(const HttpRequest& request, b
   // Each v1 request is a stream of its own that ends with it (id 0: it cannot keep a transaction).
   Stream stream(0, database_, 0, 0);
   size_t budget = config_.max_response_size;
-  RunSettings settings{ProtocolVersion::kV1, caller.may_write, &budget};
+  RunSettings settings{ProtocolVersion::kV1, caller.may_write, &budget, request.client_socket};
   if (batch) {
     auto decoded = hrana::json::DecodeV1BatchRequest(request.body);
     if (!decoded.ok()) co_return HttpResponse::Text(400, decoded.status().message());
     const hrana::Batch& steps = *decoded;
-    hrana::RequestOutcome outcome = co_await Run(
-        stream,
-        [&steps](hrana::ExecutionContext& context) {
-          return FromBatchOutcome(hrana::ExecuteBatch(context, steps));
-        },
-        settings);
+    Operation operation = [&steps](hrana::ExecutionContext& context) {
+      return hrana::FromBatchOutcome(hrana::ExecuteBatch(context, steps));
+    };
+    hrana::RequestOutcome outcome = co_await Run(stream, operation, settings);
     co_await Release(stream);
     if (auto* failure = std::get_if<hrana::RequestFailure>(&outcome)) {
       co_return FailureResponse(*failure);
@@ -269,12 +336,10 @@ asio::awaitable<HttpResponse> HranaHttpService::V1(const HttpRequest& request, b
   auto decoded = hrana::json::DecodeV1ExecuteRequest(request.body);
   if (!decoded.ok()) co_return HttpResponse::Text(400, decoded.status().message());
   hrana::StreamRequest execute = hrana::ExecuteRequest{std::move(decoded).value()};
-  hrana::RequestOutcome outcome = co_await Run(
-      stream,
-      [&execute](hrana::ExecutionContext& context) {
-        return hrana::RunStreamRequest(context, execute);
-      },
-      settings);
+  Operation operation = [&execute](hrana::ExecutionContext& context) {
+    return hrana::RunStreamRequest(context, execute);
+  };
+  hrana::RequestOutcome outcome = co_await Run(stream, operation, settings);
   co_await Release(stream);
   if (auto* failure = std::get_if<hrana::RequestFailure>(&outcome)) {
     co_return FailureResponse(*failure);
@@ -296,19 +361,16 @@ asio::awaitable<HttpResponse> HranaHttpService::Legacy(const HttpRequest& reques
   }
   Stream stream(0, database_, 0, 0);
   size_t budget = config_.max_response_size;
-  RunSettings settings{ProtocolVersion::kV1, caller.may_write, &budget};
+  RunSettings settings{ProtocolVersion::kV1, caller.may_write, &budget, request.client_socket};
   hrana::Batch batch = hrana::LegacyToBatch(*decoded);
-  hrana::RequestOutcome outcome = co_await Run(
-      stream,
-      [&batch](hrana::ExecutionContext& context) -> hrana::RequestOutcome {
-        hrana::RequestOutcome result = FromBatchOutcome(hrana::ExecuteBatch(context, batch));
-        if (std::holds_alternative<hrana::StreamResult>(result) &&
-            !context.connection->autocommit()) {
-          return hrana::RequestFailure{400, "interactive transaction not allowed in HTTP queries"};
-        }
-        return result;
-      },
-      settings);
+  Operation operation = [&batch](hrana::ExecutionContext& context) -> hrana::RequestOutcome {
+    hrana::RequestOutcome result = hrana::FromBatchOutcome(hrana::ExecuteBatch(context, batch));
+    if (std::holds_alternative<hrana::StreamResult>(result) && !context.connection->autocommit()) {
+      return hrana::RequestFailure{400, "interactive transaction not allowed in HTTP queries"};
+    }
+    return result;
+  };
+  hrana::RequestOutcome outcome = co_await Run(stream, operation, settings);
   co_await Release(stream);
   if (auto* failure = std::get_if<hrana::RequestFailure>(&outcome)) {
     co_return HttpResponse::Json(failure->http_status,

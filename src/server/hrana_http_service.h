@@ -3,10 +3,17 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
 
+#include "hrana/protocol_version.h"
 #include "server/auth/authenticator.h"
 #include "server/database.h"
 #include "server/http_message.h"
+#include "server/replication/grpc_routes.h"
 #include "server/server_config.h"
 #include "server/stream_registry.h"
 
@@ -14,17 +21,39 @@ namespace edgelite::server {
 
 class HranaHttpService {
  public:
+  // `grpc` serves the replication and proxy calls on the same port (may be null).
   HranaHttpService(const ServerConfig& config, Database* database,
-                   const auth::Authenticator* authenticator, StreamRegistry* streams)
-      : config_(config), database_(database), authenticator_(authenticator), streams_(streams) {}
+                   const auth::Authenticator* authenticator, StreamRegistry* streams,
+                   replication::GrpcRoutes* grpc = nullptr)
+      : config_(config),
+        database_(database),
+        authenticator_(authenticator),
+        streams_(streams),
+        grpc_(grpc) {}
 
   boost::asio::awaitable<HttpResponse> Handle(HttpRequest request);
 
+  // Called now and then by the listener: ends the state of clients that went quiet.
+  void CollectIdle(std::chrono::steady_clock::time_point now);
+
+  // Shared with Hrana over WebSocket, whose upgrades arrive on the same port.
+  const ServerConfig& config() const { return config_; }
+  Database* database() const { return database_; }
+  const auth::Authenticator* authenticator() const { return authenticator_; }
+
  private:
   struct Caller;
-  boost::asio::awaitable<HttpResponse> Pipeline(const HttpRequest& request, int version,
+  enum class Encoding { kJson, kProtobuf };
+  boost::asio::awaitable<HttpResponse> Pipeline(const HttpRequest& request,
+                                                hrana::ProtocolVersion version, Encoding encoding,
                                                 const Caller& caller);
-  boost::asio::awaitable<HttpResponse> Cursor(const HttpRequest& request, const Caller& caller);
+  boost::asio::awaitable<HttpResponse> Cursor(const HttpRequest& request, Encoding encoding,
+                                              const Caller& caller);
+  // The stream a baton names (checked out), or a new one; or the response refusing the baton.
+  std::variant<std::shared_ptr<Stream>, HttpResponse> TakeStream(
+      const std::optional<std::string>& baton);
+  // Rolls back the stream's transaction, if any, and forgets the stream.
+  boost::asio::awaitable<void> EndStream(Stream& stream);
   boost::asio::awaitable<HttpResponse> V1(const HttpRequest& request, bool batch,
                                           const Caller& caller);
   boost::asio::awaitable<HttpResponse> Legacy(const HttpRequest& request, const Caller& caller);
@@ -33,6 +62,7 @@ class HranaHttpService {
   Database* database_;
   const auth::Authenticator* authenticator_;
   StreamRegistry* streams_;
+  replication::GrpcRoutes* grpc_;
 };
 
 }  // namespace edgelite::server

@@ -10,10 +10,12 @@
 namespace edgelite::server {
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // path and query, as sent
+  std::string method;                                        // "GET", "POST", ...
+  std::string target;                                        // path and query, as sent
   std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
   std::string body;
+  int client_socket = -1;      // the connection's socket, to notice a client that has gone away
+  std::string remote_address;  // "ip:port" of the client
 
   // The first value of header `name` (lower case), or nullptr.
   const std::string* Header(std::string_view name) const {

@@ -24,6 +24,7 @@ struct Stream {
   Pin pin = Pin::kNone;
   ReadLease reader;  // held while pin == kReader (a read or a deferred-transaction connection)
   uint64_t sequence = 0;  // of the next baton the client must present
+  bool registered = false;  // known to the StreamRegistry (it has had a baton)
   std::chrono::steady_clock::time_point last_used = std::chrono::steady_clock::now();
 };
 

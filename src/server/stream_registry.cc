@@ -1,22 +1,17 @@
 // Stream bookkeeping for Hrana over HTTP.
 #include "server/stream_registry.h"
 
-#include <sodium.h>
-
 namespace edgelite::server {
 
+// Ids need not be secret (batons are MAC'd with a key drawn at start-up), only unique. A new stream
+// is registered only when it is checked in: most HTTP requests open a stream and close it within
+// the same request, and then never touch the registry's lock.
 std::variant<std::shared_ptr<Stream>, BatonProblem> StreamRegistry::Open(Database* database) {
-  std::lock_guard lock(mutex_);
-  if (streams_.size() >= limits_.max_streams) return BatonProblem::kTooManyStreams;
-  uint64_t id = 0;
-  do {
-    randombytes_buf(&id, sizeof id);
-  } while (id == 0 || streams_.contains(id));
-  auto stream =
-      std::make_shared<Stream>(id, database, limits_.max_sql_count, limits_.max_sql_bytes);
-  randombytes_buf(&stream->sequence, sizeof stream->sequence);
-  streams_.emplace(id, Entry{stream, true});
-  return stream;
+  if (registered_.load(std::memory_order_relaxed) >= limits_.max_streams) {
+    return BatonProblem::kTooManyStreams;
+  }
+  uint64_t id = next_id_.fetch_add(1, std::memory_order_relaxed);
+  return std::make_shared<Stream>(id, database, limits_.max_sql_count, limits_.max_sql_bytes);
 }
 
 std::variant<std::shared_ptr<Stream>, BatonProblem> StreamRegistry::CheckOut(
@@ -40,15 +35,17 @@ std::string StreamRegistry::CheckIn(std::shared_ptr<Stream> stream) {
   std::lock_guard lock(mutex_);
   stream->sequence += 1;
   stream->last_used = std::chrono::steady_clock::now();
-  if (auto found = streams_.find(stream->id); found != streams_.end()) {
-    found->second.checked_out = false;
-  }
+  auto [entry, inserted] = streams_.try_emplace(stream->id, Entry{stream, false});
+  entry->second.checked_out = false;
+  stream->registered = true;
+  if (inserted) registered_.store(streams_.size(), std::memory_order_relaxed);
   return batons_.Encode(BatonContent{stream->id, stream->sequence});
 }
 
 void StreamRegistry::Forget(const Stream& stream) {
+  if (!stream.registered) return;  // checked out by the caller: nobody else can register it
   std::lock_guard lock(mutex_);
-  streams_.erase(stream.id);
+  if (streams_.erase(stream.id)) registered_.store(streams_.size(), std::memory_order_relaxed);
 }
 
 std::vector<std::shared_ptr<Stream>> StreamRegistry::TakeExpired(
@@ -65,7 +62,9 @@ std::vector<std::shared_ptr<Stream>> StreamRegistry::TakeExpired(
       ++it;
     }
   }
-  std::erase_if(expired_, [&](const auto& item) { return now - item.second > limits_.expired_memory; });
+  registered_.store(streams_.size(), std::memory_order_relaxed);
+  std::erase_if(expired_,
+                [&](const auto& item) { return now - item.second > limits_.expired_memory; });
   return expired;
 }
 
@@ -76,6 +75,7 @@ std::vector<std::shared_ptr<Stream>> StreamRegistry::TakeAll() {
     if (!entry.checked_out) all.push_back(entry.stream);
   }
   streams_.clear();
+  registered_.store(0, std::memory_order_relaxed);
   return all;
 }
 

@@ -1,9 +1,10 @@
 // StreamRegistry: the Hrana HTTP streams that are between requests, found by baton. A stream is
 // checked out for the length of one HTTP request (so two requests can never use it at once) and
-// checked back in with a new baton. Streams idle for longer than the idle timeout are expired: their
-// transaction is rolled back and a late baton gets STREAM_EXPIRED for a while afterwards.
+// checked back in with a new baton. Streams idle for longer than the idle timeout are expired:
+// their transaction is rolled back and a late baton gets STREAM_EXPIRED for a while afterwards.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -30,7 +31,7 @@ class StreamRegistry {
  public:
   explicit StreamRegistry(StreamLimits limits) : limits_(limits) {}
 
-  // A new stream on `database`, checked out.
+  // A new stream on `database`, checked out (registered when first checked in).
   std::variant<std::shared_ptr<Stream>, BatonProblem> Open(Database* database);
   // Checks out the stream a baton names.
   std::variant<std::shared_ptr<Stream>, BatonProblem> CheckOut(std::string_view baton);
@@ -57,6 +58,8 @@ class StreamRegistry {
   mutable std::mutex mutex_;
   std::unordered_map<uint64_t, Entry> streams_;
   std::unordered_map<uint64_t, std::chrono::steady_clock::time_point> expired_;
+  std::atomic<uint64_t> next_id_{1};
+  std::atomic<size_t> registered_{0};  // streams_.size(), readable without the lock
 };
 
 }  // namespace edgelite::server

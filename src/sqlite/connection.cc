@@ -1,13 +1,14 @@
 // Opening and configuring SQLite connections, and preparing statements through the cache.
 #include "sqlite/connection.h"
 
-#include "sqlite/sql_text.h"
-
 #include <fmt/format.h>
+#include <strings.h>
 
 #include <array>
 #include <cstring>
-#include <strings.h>
+
+#include "sqlite/library.h"
+#include "sqlite/sql_text.h"
 
 namespace edgelite::sqlite {
 namespace {
@@ -15,8 +16,8 @@ namespace {
 // Settings the server owns: a client that changed them could break durability, replication or
 // the read/write split. Reading them is allowed; setting them is refused.
 constexpr std::array<const char*, 12> kServerOwnedPragmas = {
-    "journal_mode", "locking_mode",         "synchronous",          "query_only",
-    "page_size",    "wal_autocheckpoint",   "mmap_size",            "temp_store_directory",
+    "journal_mode",    "locking_mode",         "synchronous",        "query_only",
+    "page_size",       "wal_autocheckpoint",   "mmap_size",          "temp_store_directory",
     "writable_schema", "data_store_directory", "journal_size_limit", "cell_size_check"};
 
 bool IsServerOwnedPragma(const char* name) {
@@ -51,10 +52,12 @@ StatementLease::~StatementLease() {
 }
 
 Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptions& options) {
+  ConfigureLibrary();
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (options.create) flags |= SQLITE_OPEN_CREATE;
-  int rc = sqlite3_open_v2(options.path.c_str(), &db, flags, nullptr);
+  int rc = sqlite3_open_v2(options.path.c_str(), &db, flags,
+                           options.vfs.empty() ? nullptr : options.vfs.c_str());
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
@@ -63,17 +66,19 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptions& op
   std::unique_ptr<Connection> connection(new Connection(db, options.statement_cache_capacity));
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
+  sqlite3_wal_autocheckpoint(db, options.wal_autocheckpoint);
 
   // Foreign keys are enforced by default, as on sqld.
   std::string setup =
-      fmt::format("PRAGMA cache_size = -{}; PRAGMA foreign_keys = ON;", options.cache_size_kib);
+      fmt::format("PRAGMA cache_size = -{}; PRAGMA mmap_size = {}; PRAGMA foreign_keys = ON;",
+                  options.cache_size_kib, options.mmap_size);
   if (options.create) setup += "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL;";
   setup += options.durability == Durability::kStrong ? "PRAGMA synchronous = FULL;"
                                                      : "PRAGMA synchronous = NORMAL;";
   if (options.query_only) setup += "PRAGMA query_only = 1;";
   if (Status status = connection->Exec(setup.c_str()); !status.ok()) {
-    return Status::Io(fmt::format("cannot configure database {}: {}", options.path,
-                                  status.message()));
+    return Status::Io(
+        fmt::format("cannot configure database {}: {}", options.path, status.message()));
   }
   sqlite3_set_authorizer(db, Authorize, nullptr);
   return connection;
@@ -112,13 +117,13 @@ Result<Connection::Prepared> Connection::Prepare(std::string_view sql, SqliteErr
   if (!handle) return Prepared{std::nullopt, rest};
   auto statement = std::make_unique<Statement>(handle);
   // Cached: queries and DML. Not cached: a text with more statements after the first (the entry
-  // would lose the tail), DDL and the like (re-running a cached CREATE must fail at prepare time, as
-  // a fresh one does). A lease without a connection finalizes its statement.
+  // would lose the tail), DDL and the like (re-running a cached CREATE must fail at prepare time,
+  // as a fresh one does). A lease without a connection finalizes its statement.
   StatementKind kind = ClassifyStatement(sql);
-  bool cacheable = IsBlankSql(rest) &&
-                   (kind == StatementKind::kInsert || kind == StatementKind::kUpdate ||
-                    kind == StatementKind::kDelete ||
-                    (kind == StatementKind::kOther && sqlite3_stmt_readonly(handle)));
+  bool cacheable =
+      IsBlankSql(rest) && (kind == StatementKind::kInsert || kind == StatementKind::kUpdate ||
+                           kind == StatementKind::kDelete ||
+                           (kind == StatementKind::kOther && sqlite3_stmt_readonly(handle)));
   Connection* owner = cacheable ? this : nullptr;
   return Prepared{StatementLease(owner, std::string(sql), std::move(statement)), rest};
 }

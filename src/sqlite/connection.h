@@ -26,8 +26,15 @@ struct ConnectionOptions {
   bool query_only = false;  // a read connection: any write fails with SQLITE_READONLY
   Durability durability = Durability::kRelaxed;
   int cache_size_kib = 8 * 1024;
+  // Pages are read through a memory map of this much of the file rather than with a read() per
+  // page missing from the connection's own cache (which every connection fills separately).
+  int64_t mmap_size = int64_t{1} << 30;
   size_t statement_cache_capacity = 256;
   int busy_timeout_ms = 5000;
+  std::string vfs;  // empty: SQLite's default VFS
+  // Commits that leave this many WAL frames checkpoint on this connection; 0: never (the server's
+  // writer owns checkpoints, so that they never overlap a WAL restart).
+  int wal_autocheckpoint = 1000;
 };
 
 class Connection;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { createClient, LibsqlBatchError, LibsqlError } from '@libsql/client';
 import { SERVER_KINDS, useServer } from './lib/server.mjs';
-import { CLIENT_SCHEMES, clientUrl, rejection, schemeSkip } from './lib/util.mjs';
+import { CLIENT_SCHEMES, clientUrl, rejection } from './lib/util.mjs';
 
 const UNIQUE_X = 'SQLite error: UNIQUE constraint failed: items.x';
 
@@ -14,7 +14,7 @@ for (const kind of SERVER_KINDS) {
   for (const scheme of CLIENT_SCHEMES) {
     describe(
       `${kind}: batches and transactions over ${scheme}:`,
-      { skip: schemeSkip(kind, scheme), timeout: 60_000 },
+      { timeout: 60_000 },
       () => {
         const server = useServer(kind);
         let db;

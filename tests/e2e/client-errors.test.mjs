@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createClient, LibsqlError } from '@libsql/client';
 import { SERVER_KINDS, useServer } from './lib/server.mjs';
-import { CLIENT_SCHEMES, clientUrl, rejection, schemeSkip } from './lib/util.mjs';
+import { CLIENT_SCHEMES, clientUrl, rejection } from './lib/util.mjs';
 
 const SCHEMA = `
   CREATE TABLE parent (id INTEGER PRIMARY KEY);
@@ -65,7 +65,7 @@ const PARSE_PREFIX = 'SQL string could not be parsed: ';
 
 for (const kind of SERVER_KINDS) {
   for (const scheme of CLIENT_SCHEMES) {
-    describe(`${kind}: errors over ${scheme}:`, { skip: schemeSkip(kind, scheme), timeout: 60_000 }, () => {
+    describe(`${kind}: errors over ${scheme}:`, { timeout: 60_000 }, () => {
       const server = useServer(kind);
       let db;
       before(async () => {

@@ -1,8 +1,9 @@
-// Differential test: one client script (@libsql/client over HTTP, the native libsql remote client and
-// hrana-client v3) runs against a fresh sqld and a fresh edgelite; every step's outcome (results with typed
+// Differential test: one client script (@libsql/client and hrana-client v3, both over HTTP and again both over
+// WebSocket, plus the native libsql remote client) runs against a fresh sqld and a fresh edgelite; every step's
+// outcome (results with typed
 // values, columns, declared types, rowsAffected, lastInsertRowid, or the error's name, code and message) is
 // recorded, and edgelite's transcript must equal sqld's step by step. Only SQL_PARSE_ERROR texts are cut to
-// their prefix (see plainError in lib/util.mjs). Set E2E_TRANSCRIPT_DIR to also write <kind>.json there, to
+// their prefix (see plainError in lib/util.mjs). Set E2E_TRANSCRIPT_DIR to also write <kind>-<scheme>.json there, to
 // inspect or diff the transcripts.
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -233,11 +234,14 @@ const STEPS = [
   ],
 ];
 
-async function runScript(kind) {
+/** Runs the script on a new server of `kind`, with @libsql/client and hrana-client over `scheme`. */
+async function runScript(kind, scheme) {
   const server = await startServer(kind);
-  const c = createClient({ url: clientUrl(server, 'http'), intMode: 'bigint' });
+  const url = clientUrl(server, scheme);
+  const c = createClient({ url, intMode: 'bigint' });
   const native = new Database(server.url);
-  const hc = hrana.openHttp(clientUrl(server, 'http'), undefined, undefined, undefined, 3);
+  const hc =
+    scheme === 'ws' ? hrana.openWs(url, undefined, 3) : hrana.openHttp(url, undefined, undefined, undefined, 3);
   hc.intMode = 'bigint';
   const h = hc.openStream();
   try {
@@ -259,35 +263,37 @@ async function runScript(kind) {
   }
 }
 
-describe('differential: the same script against sqld and edgelite', { timeout: 120_000 }, () => {
-  const transcripts = {};
-  for (const kind of SERVER_KINDS) {
-    it(`runs the script against ${kind}`, async () => {
-      transcripts[kind] = await runScript(kind);
-      const dir = process.env.E2E_TRANSCRIPT_DIR;
-      if (dir) {
-        mkdirSync(dir, { recursive: true });
-        writeFileSync(join(dir, `${kind}.json`), `${JSON.stringify(transcripts[kind], null, 1)}\n`);
-      }
-    });
-  }
+for (const scheme of ['http', 'ws']) {
+  describe(`differential over ${scheme}: the same script against sqld and edgelite`, { timeout: 120_000 }, () => {
+    const transcripts = {};
+    for (const kind of SERVER_KINDS) {
+      it(`runs the script against ${kind}`, async () => {
+        transcripts[kind] = await runScript(kind, scheme);
+        const dir = process.env.E2E_TRANSCRIPT_DIR;
+        if (dir) {
+          mkdirSync(dir, { recursive: true });
+          writeFileSync(join(dir, `${kind}-${scheme}.json`), `${JSON.stringify(transcripts[kind], null, 1)}\n`);
+        }
+      });
+    }
 
-  const both = SERVER_KINDS.includes('sqld') && SERVER_KINDS.includes('edgelite');
-  it(
-    'edgelite gives the same outcome as sqld for every step',
-    { skip: both ? false : 'needs both servers in E2E_SERVERS' },
-    () => {
-      const { sqld, edgelite } = transcripts;
-      assert.ok(sqld && edgelite, 'the script did not complete on both servers');
-      const differing = sqld.map((_, k) => k).filter((k) => !isDeepStrictEqual(edgelite[k], sqld[k]));
-      if (differing.length === 0) return;
-      // Name every differing step, and show the diff of the first one.
-      const labels = differing.map((k) => sqld[k].label).join('", "');
-      assert.deepEqual(
-        edgelite[differing[0]],
-        sqld[differing[0]],
-        `${differing.length} step(s) differ: "${labels}"; first:`,
-      );
-    },
-  );
-});
+    const both = SERVER_KINDS.includes('sqld') && SERVER_KINDS.includes('edgelite');
+    it(
+      'edgelite gives the same outcome as sqld for every step',
+      { skip: both ? false : 'needs both servers in E2E_SERVERS' },
+      () => {
+        const { sqld, edgelite } = transcripts;
+        assert.ok(sqld && edgelite, 'the script did not complete on both servers');
+        const differing = sqld.map((_, k) => k).filter((k) => !isDeepStrictEqual(edgelite[k], sqld[k]));
+        if (differing.length === 0) return;
+        // Name every differing step, and show the diff of the first one.
+        const labels = differing.map((k) => sqld[k].label).join('", "');
+        assert.deepEqual(
+          edgelite[differing[0]],
+          sqld[differing[0]],
+          `${differing.length} step(s) differ: "${labels}"; first:`,
+        );
+      },
+    );
+  });
+}

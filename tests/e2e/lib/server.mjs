@@ -1,6 +1,7 @@
 // Test harness: starts edgelite or the real sqld (the reference server) on a free loopback port with a
 // fresh data directory, waits for GET /health, and stops it again by PID, awaiting its exit because the
-// machine's PID 1 does not reap orphans. Also mints Ed25519 keys and EdDSA JWTs for the auth tests.
+// machine's PID 1 does not reap orphans; restarts it on the same data directory and port on request. Also
+// mints Ed25519 keys and EdDSA JWTs for the auth tests.
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, sign, randomBytes } from 'node:crypto';
 import { accessSync, constants as fsConstants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -86,7 +87,7 @@ async function argsFor(kind, dataDir, port, jwtKeyFile) {
 /**
  * Starts a server of the given kind and resolves once GET /health answers 200.
  * Options: jwtKeyFile (path of an SPKI PEM public key; enables JWT auth).
- * Returns { kind, port, url, dataDir, proc, output(), stop() }.
+ * Returns { kind, port, url, dataDir, proc, output(), restart(), stop() }.
  */
 export async function startServer(kind, { jwtKeyFile } = {}) {
   const bin = binaryFor(kind);
@@ -95,69 +96,91 @@ export async function startServer(kind, { jwtKeyFile } = {}) {
   const args = await argsFor(kind, dataDir, port, jwtKeyFile);
   // Both servers also read SQLD_* variables (e.g. SQLD_AUTH_JWT_KEY_FILE); only the flags above may apply.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SQLD_')));
-  const proc = spawn(bin, args, { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
-  const collect = (chunk) => {
-    // Bounded so that a chatty server cannot exhaust memory; the start of the log explains start-up failures.
-    if (log.length < 64 * 1024) log += chunk.toString();
+  let proc;
+  let exited;
+
+  // Stops the current process (SIGTERM, SIGKILL after STOP_TIMEOUT_MS) and resolves once node has reaped it.
+  const terminate = async () => {
+    // No PID means spawning failed: there is no process to stop or reap.
+    if (proc.pid === undefined) return;
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+    const escalate = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited; // 'exit' is emitted once node has reaped the child.
+    clearTimeout(escalate);
   };
-  proc.stdout.on('data', collect);
-  proc.stderr.on('data', collect);
-  const exited = new Promise((resolveExit) => {
-    proc.on('exit', (code, signal) => resolveExit({ code, signal }));
-  });
-  const spawnError = new Promise((resolveErr) => proc.on('error', resolveErr));
 
   const server = {
     kind,
     port,
     url: `http://127.0.0.1:${port}`,
     dataDir,
-    proc,
+    get proc() {
+      return proc;
+    },
     output: () => log,
+    /** Stops the server gracefully and starts the same binary again on the same data directory and port. */
+    async restart() {
+      await terminate();
+      log += `\n--- restarted at ${new Date().toISOString()} ---\n`;
+      await launch();
+    },
     async stop() {
-      // No PID means spawning failed: there is no process to stop or reap.
-      if (proc.pid !== undefined) {
-        if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-        const escalate = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
-        await exited; // 'exit' is emitted once node has reaped the child.
-        clearTimeout(escalate);
-      }
+      await terminate();
       running.delete(server);
       removeTempDir(dataDir);
     },
   };
-  running.add(server);
 
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  let lastError = 'no answer yet';
-  for (;;) {
-    const early = await Promise.race([
-      exited.then((e) => `exited early (code ${e.code}, signal ${e.signal})`),
-      spawnError.then((e) => `could not be spawned: ${e.message}`),
-      delay(0).then(() => null),
-    ]);
-    if (early !== null) {
-      await server.stop();
-      throw new Error(`${kind} ${early}\ncommand: ${bin} ${args.join(' ')}\noutput:\n${log}`);
+  // Spawns the server process and waits until it is healthy; on failure stops everything and throws.
+  const launch = async () => {
+    proc = spawn(bin, args, { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const collect = (chunk) => {
+      // Bounded so that a chatty server cannot exhaust memory; the start of the log explains start-up failures.
+      if (log.length < 64 * 1024) log += chunk.toString();
+    };
+    proc.stdout.on('data', collect);
+    proc.stderr.on('data', collect);
+    const child = proc;
+    exited = new Promise((resolveExit) => {
+      child.on('exit', (code, signal) => resolveExit({ code, signal }));
+    });
+    const spawnError = new Promise((resolveErr) => child.on('error', resolveErr));
+
+    const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+    let lastError = 'no answer yet';
+    for (;;) {
+      const early = await Promise.race([
+        exited.then((e) => `exited early (code ${e.code}, signal ${e.signal})`),
+        spawnError.then((e) => `could not be spawned: ${e.message}`),
+        delay(0).then(() => null),
+      ]);
+      if (early !== null) {
+        await server.stop();
+        throw new Error(`${kind} ${early}\ncommand: ${bin} ${args.join(' ')}\noutput:\n${log}`);
+      }
+      try {
+        const res = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(1000) });
+        await res.arrayBuffer();
+        if (res.status === 200) return;
+        lastError = `GET /health returned ${res.status}`;
+      } catch (e) {
+        lastError = e.cause?.code ?? e.message;
+      }
+      if (Date.now() > deadline) {
+        await server.stop();
+        throw new Error(
+          `${kind} did not become healthy within ${STARTUP_TIMEOUT_MS} ms (${lastError})\n` +
+            `command: ${bin} ${args.join(' ')}\noutput:\n${log}`,
+        );
+      }
+      await delay(50);
     }
-    try {
-      const res = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return server;
-      lastError = `GET /health returned ${res.status}`;
-    } catch (e) {
-      lastError = e.cause?.code ?? e.message;
-    }
-    if (Date.now() > deadline) {
-      await server.stop();
-      throw new Error(
-        `${kind} did not become healthy within ${STARTUP_TIMEOUT_MS} ms (${lastError})\n` +
-          `command: ${bin} ${args.join(' ')}\noutput:\n${log}`,
-      );
-    }
-    await delay(50);
-  }
+  };
+
+  running.add(server);
+  await launch();
+  return server;
 }
 
 /**
@@ -169,7 +192,8 @@ export function useServer(kind, options = {}) {
   let server;
   before(async () => {
     server = await startServer(kind, options);
-    Object.assign(handle, server);
+    // Copies the accessors too, so that handle.proc follows restarts.
+    Object.defineProperties(handle, Object.getOwnPropertyDescriptors(server));
   });
   after(async () => {
     if (server) await server.stop();

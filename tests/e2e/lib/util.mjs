@@ -1,5 +1,5 @@
-// Helpers shared by the test files: client URLs per transport, plain (deep-comparable) forms of client
-// results and errors, and the skip reason for WebSocket tests while edgelite lacks Hrana over WebSocket.
+// Helpers shared by the test files: client URLs per transport and plain (deep-comparable) forms of client
+// results and errors.
 import assert from 'node:assert/strict';
 
 /**
@@ -21,12 +21,6 @@ export function clientUrl(server, scheme) {
       throw new Error(`unknown scheme ${scheme}`);
   }
 }
-
-/** Skip reason for WebSocket tests on edgelite (Hrana over WebSocket is tracked as issue 3). */
-export const wsSkip = (kind) => (kind === 'edgelite' ? 'Hrana over WebSocket: issue 3' : false);
-
-/** Skip reason (or false) for a client scheme on a server kind. */
-export const schemeSkip = (kind, scheme) => (scheme === 'ws' ? wsSkip(kind) : false);
 
 /** The bytes of an ArrayBuffer, a typed array or a Buffer, as a plain array of numbers. */
 export function bytesOf(data) {

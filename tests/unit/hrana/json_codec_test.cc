@@ -184,6 +184,30 @@ TEST(JsonCodecPipeline, RejectsMalformedBodies) {
             "invalid request body at requests[0]: expected a JSON object, got the number 1");
 }
 
+TEST(JsonCodecPipeline, NamesInvalidUtf8) {
+  // Truncated, overlong, a surrogate, beyond U+10FFFF, a stray continuation byte; and outside a
+  // string too. Each is reported at the byte where it starts.
+  for (std::string bad : {"\xC3", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\x80"}) {
+    std::string message = ErrorOf(DecodeV3("{\"baton\":\"a" + bad + "\",\"requests\":[]}"));
+    EXPECT_TRUE(message.starts_with("invalid JSON in request body at byte 11: invalid UTF-8"))
+        << message;
+  }
+  EXPECT_TRUE(ErrorOf(DecodeV3("{\xFF}")).starts_with(
+      "invalid JSON in request body at byte 1: invalid UTF-8 (byte 0xFF)"));
+  // Well-formed UTF-8 where JSON has no place for it is an ordinary syntax error.
+  EXPECT_EQ(ErrorOf(DecodeV3("{\xC3\xA9}")),
+            "invalid JSON in request body at byte 1: syntax error");
+}
+
+TEST(JsonCodecPipeline, EscapesEchoedInput) {
+  // Echoed input is quoted as JSON, so a client cannot put line breaks or terminal escapes into
+  // the message (and the server log line that repeats it).
+  EXPECT_EQ(ErrorOf(DecodeV3(R"({"requests":[{"type":"a\n\"b\u001b[2J"}]})")),
+            "invalid request body at requests[0].type: unknown request type "
+            "\"a\\n\\\"b\\u001b[2J\"; expected close, execute, batch, sequence, describe, "
+            "store_sql, close_sql or get_autocommit");
+}
+
 TEST(JsonCodecPipeline, RejectsInvalidJson) {
   EXPECT_EQ(ErrorOf(DecodeV3(R"({"requests":[)")),
             "invalid JSON in request body at byte 13: incomplete JSON");
@@ -191,9 +215,10 @@ TEST(JsonCodecPipeline, RejectsInvalidJson) {
             "invalid JSON in request body at byte 16: unexpected data after the JSON value");
   EXPECT_EQ(ErrorOf(DecodeV3(R"({"requests":[],})")),
             "invalid JSON in request body at byte 15: syntax error");
-  // Invalid UTF-8 inside a JSON string is invalid JSON.
+  // Invalid UTF-8 inside a JSON string is invalid JSON, and the message says which byte.
   EXPECT_EQ(ErrorOf(DecodeV3("{\"baton\":\"\xFF\",\"requests\":[]}")),
-            "invalid JSON in request body at byte 10: syntax error");
+            "invalid JSON in request body at byte 10: invalid UTF-8 (byte 0xFF); JSON text must "
+            "be UTF-8, so send binary data as a base64 blob");
   EXPECT_EQ(ErrorOf(DecodeV3(R"({"requests":[],"x":1e400})")),
             "invalid JSON in request body: a number is too large for a 64-bit float");
 }

@@ -1,0 +1,209 @@
+// Routing, metadata, auth and protobuf decoding for the gRPC-web services.
+#include "server/replication/grpc_routes.h"
+
+#include <fmt/format.h>
+
+#include "common/base64.h"
+
+namespace edgelite::replication {
+
+namespace asio = boost::asio;
+using server::GrpcCode;
+using server::GrpcStatus;
+using server::HttpRequest;
+using server::HttpResponse;
+
+namespace {
+
+constexpr std::string_view kReplicationPrefix = "/wal_log.ReplicationLog/";
+constexpr std::string_view kProxyPrefix = "/proxy.Proxy/";
+
+enum class Method {
+  kHello,
+  kLogEntries,
+  kBatchLogEntries,
+  kSnapshot,
+  kExecute,
+  kDescribe,
+  kDisconnect,
+  kStreamExec,
+  kUnknown,
+};
+
+Method MethodFor(std::string_view path) {
+  if (path.starts_with(kReplicationPrefix)) {
+    std::string_view name = path.substr(kReplicationPrefix.size());
+    if (name == "Hello") return Method::kHello;
+    if (name == "LogEntries") return Method::kLogEntries;
+    if (name == "BatchLogEntries") return Method::kBatchLogEntries;
+    if (name == "Snapshot") return Method::kSnapshot;
+  } else if (path.starts_with(kProxyPrefix)) {
+    std::string_view name = path.substr(kProxyPrefix.size());
+    if (name == "Execute") return Method::kExecute;
+    if (name == "Describe") return Method::kDescribe;
+    if (name == "Disconnect") return Method::kDisconnect;
+    if (name == "StreamExec") return Method::kStreamExec;
+  }
+  return Method::kUnknown;
+}
+
+HttpResponse Fail(const GrpcStatus& status) {
+  return server::MakeGrpcWebResponse({}, status);
+}
+
+template <typename Message>
+HttpResponse Reply(const server::GrpcReply<Message>& reply) {
+  if (auto* status = std::get_if<GrpcStatus>(&reply)) return Fail(*status);
+  return server::MakeGrpcWebResponse({std::get<Message>(reply).SerializeAsString()}, {});
+}
+
+template <typename Message>
+HttpResponse Reply(const server::GrpcStream<Message>& stream) {
+  std::vector<std::string> messages;
+  messages.reserve(stream.messages.size());
+  for (const Message& message : stream.messages) messages.push_back(message.SerializeAsString());
+  return server::MakeGrpcWebResponse(messages, stream.status);
+}
+
+// The request message, or the status to fail with when it does not decode.
+template <typename Message>
+server::GrpcReply<Message> Decode(const std::string& bytes) {
+  Message message;
+  if (!message.ParseFromString(bytes)) {
+    return GrpcStatus{
+        GrpcCode::kInvalidArgument,
+        fmt::format("The request body is not a valid {} message", message.GetTypeName())};
+  }
+  return message;
+}
+
+// gRPC binary metadata is base64, padded or not.
+server::GrpcReply<std::optional<std::string>> NamespaceOf(const HttpRequest& request) {
+  const std::string* encoded = request.Header("x-namespace-bin");
+  if (!encoded) return std::optional<std::string>();
+  auto decoded = base64::Decode(*encoded, base64::Alphabet::kStandard, base64::Padding::kOptional);
+  if (!decoded || decoded->empty()) {
+    return GrpcStatus{GrpcCode::kInvalidArgument,
+                      "Invalid namespace name in x-namespace-bin: expected the base64 of a "
+                      "non-empty name"};
+  }
+  return std::optional<std::string>(std::move(*decoded));
+}
+
+GrpcStatus ResolveFailure(const Status& status) {
+  switch (status.kind()) {
+    case ErrorKind::kNotFound:
+      return {GrpcCode::kFailedPrecondition, "NAMESPACE_DOESNT_EXIST"};
+    case ErrorKind::kInvalidArgument:
+      return {GrpcCode::kInvalidArgument, status.message()};
+    case ErrorKind::kUnavailable:
+      return {GrpcCode::kUnavailable, status.message()};
+    default:
+      return {GrpcCode::kInternal, status.message()};
+  }
+}
+
+}  // namespace
+
+TargetResolver SingleTarget(ReplicationTarget target) {
+  return
+      [target](const std::optional<std::string>&) -> Result<ReplicationTarget> { return target; };
+}
+
+bool GrpcRoutes::Matches(std::string_view path) {
+  return path.starts_with(kReplicationPrefix) || path.starts_with(kProxyPrefix);
+}
+
+asio::awaitable<HttpResponse> GrpcRoutes::Handle(HttpRequest request, std::string peer_address) {
+  if (request.method != "POST") co_return HttpResponse::Empty(405);
+  const std::string* content_type = request.Header("content-type");
+  if (!content_type || !server::IsGrpcWebContentType(*content_type)) {
+    co_return HttpResponse::Text(
+        400,
+        "gRPC calls on this port must use gRPC-web: content-type application/grpc-web or "
+        "application/grpc-web+proto");
+  }
+  Method method = MethodFor(request.Path());
+  if (method == Method::kUnknown) {
+    co_return Fail({GrpcCode::kUnimplemented, fmt::format("Unknown method {}", request.Path())});
+  }
+  if (method == Method::kStreamExec) {
+    co_return Fail({GrpcCode::kUnimplemented,
+                    "StreamExec is bidirectional and needs HTTP/2; over gRPC-web use Execute"});
+  }
+  auto body = server::ReadSingleMessage(request.body);
+  if (auto* status = std::get_if<GrpcStatus>(&body)) co_return Fail(*status);
+  const std::string& message = std::get<std::string>(body);
+
+  auto namespace_name = NamespaceOf(request);
+  if (auto* status = std::get_if<GrpcStatus>(&namespace_name)) co_return Fail(*status);
+
+  const std::string* authorization = request.Header("x-authorization");
+  if (!authorization) authorization = request.Header("authorization");
+  auth::AuthOutcome outcome = authenticator_->AuthenticateHeader(
+      authorization ? std::optional<std::string_view>(*authorization) : std::nullopt);
+  if (auto* failure = std::get_if<auth::AuthFailure>(&outcome)) {
+    co_return Fail({GrpcCode::kUnauthenticated, fmt::format("AuthError: {}", failure->message)});
+  }
+  const auth::Grant& grant = std::get<auth::Grant>(outcome);
+
+  auto target = resolve_(std::get<std::optional<std::string>>(namespace_name));
+  if (!target.ok()) co_return Fail(ResolveFailure(target.status()));
+  server::Database& database = *target->database;
+  // As on the HTTP routes, a caller who may not read a namespace is not told it exists.
+  if (!grant.Allows(auth::Permission::kRead, database.name())) {
+    co_return Fail({GrpcCode::kFailedPrecondition, "NAMESPACE_DOESNT_EXIST"});
+  }
+
+  ReplicationCall call;
+  call.frames = target->frames;
+  call.namespace_name = database.name();
+  if (const std::string* token = request.Header("x-session-token")) call.session_token = *token;
+  call.peer_address = std::move(peer_address);
+
+  switch (method) {
+    case Method::kHello: {
+      auto decoded = Decode<wal_log::HelloRequest>(message);
+      if (auto* status = std::get_if<GrpcStatus>(&decoded)) co_return Fail(*status);
+      co_return Reply(replication_.Hello(call, std::get<wal_log::HelloRequest>(decoded)));
+    }
+    case Method::kLogEntries:
+    case Method::kBatchLogEntries:
+    case Method::kSnapshot: {
+      auto decoded = Decode<wal_log::LogOffset>(message);
+      if (auto* status = std::get_if<GrpcStatus>(&decoded)) co_return Fail(*status);
+      const auto& offset = std::get<wal_log::LogOffset>(decoded);
+      if (method == Method::kBatchLogEntries) {
+        co_return Reply(replication_.BatchLogEntries(call, offset));
+      }
+      if (method == Method::kLogEntries) co_return Reply(replication_.LogEntries(call, offset));
+      co_return Reply(replication_.Snapshot(call, offset));
+    }
+    case Method::kExecute: {
+      auto decoded = Decode<proxy::ProgramReq>(message);
+      if (auto* status = std::get_if<GrpcStatus>(&decoded)) co_return Fail(*status);
+      bool may_write = grant.Allows(auth::Permission::kWrite, database.name());
+      const auto& program = std::get<proxy::ProgramReq>(decoded);
+      co_return Reply(co_await proxy_.Execute(database, may_write, program));
+    }
+    case Method::kDescribe: {
+      auto decoded = Decode<proxy::DescribeRequest>(message);
+      if (auto* status = std::get_if<GrpcStatus>(&decoded)) co_return Fail(*status);
+      const auto& describe = std::get<proxy::DescribeRequest>(decoded);
+      co_return Reply(co_await proxy_.Describe(database, describe));
+    }
+    case Method::kDisconnect: {
+      auto decoded = Decode<proxy::DisconnectMessage>(message);
+      if (auto* status = std::get_if<GrpcStatus>(&decoded)) co_return Fail(*status);
+      server::GrpcReply<proxy::Ack> ack =
+          proxy_.Disconnect(std::get<proxy::DisconnectMessage>(decoded));
+      co_return Reply(ack);
+    }
+    case Method::kStreamExec:
+    case Method::kUnknown:
+      break;
+  }
+  co_return Fail({GrpcCode::kUnimplemented, fmt::format("Unknown method {}", request.Path())});
+}
+
+}  // namespace edgelite::replication

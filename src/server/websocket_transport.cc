@@ -1,0 +1,244 @@
+// Beast glue for Hrana over WebSocket. A connection is one coroutine reading frames into the
+// session and one writing the frames the session produces, both on the connection's own thread;
+// they meet in a small outbox. Ping/pong is Beast's (automatic pongs, and pings of our own when
+// the peer is quiet, so a vanished client is noticed and its streams released).
+#include "server/websocket_transport.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket.hpp>
+#include <chrono>
+#include <deque>
+#include <optional>
+#include <string>
+
+#include "server/hrana_ws_session.h"
+
+namespace edgelite::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+constexpr auto kAsTuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+namespace {
+
+// A peer that sends nothing for this long is pinged, and dropped if the ping goes unanswered for
+// as long again.
+constexpr auto kIdleTimeout = std::chrono::seconds(60);
+// Requests received but not yet answered (plus answers not yet written) above which the connection
+// stops reading, so that a client pipelining without bound is held back by TCP flow control.
+constexpr size_t kMaxInFlight = 1024;
+// RFC 6455 §5.5: a control frame's payload is at most 125 bytes, 2 of them the close code.
+constexpr size_t kMaxCloseReason = 123;
+
+using WebSocket = websocket::stream<beast::tcp_stream>;
+
+// A timer used as a wake-up signal between the two coroutines of one connection (same thread, so
+// checking the condition and then waiting cannot miss a wake-up).
+class Signal {
+ public:
+  explicit Signal(const asio::any_io_executor& executor) : timer_(executor) {}
+  asio::awaitable<void> Wait() {
+    timer_.expires_at(asio::steady_timer::time_point::max());
+    co_await timer_.async_wait(kAsTuple);
+  }
+  void Notify() { timer_.cancel(); }
+
+ private:
+  asio::steady_timer timer_;
+};
+
+std::string TruncateUtf8(std::string text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  text.resize(cut);
+  return text;
+}
+
+// The session's transport: frames wait in the outbox until the writer coroutine sends them.
+class Connection : public WsTransport {
+ public:
+  Connection(WebSocket& socket, const asio::any_io_executor& executor)
+      : socket_(socket), wake_writer_(executor), wake_reader_(executor), writer_exited_(executor) {}
+
+  void Send(WsFrame frame) override {
+    if (close_) return;
+    outbox_.push_back(std::move(frame));
+    wake_writer_.Notify();
+  }
+
+  void Close(WsCloseCode code, std::string reason) override {
+    if (close_) return;
+    close_ = websocket::close_reason(static_cast<websocket::close_code>(code),
+                                     TruncateUtf8(std::move(reason), kMaxCloseReason));
+    wake_writer_.Notify();
+  }
+
+  // Whether the reader should pause before taking more requests from the client.
+  bool Saturated(const HranaWsSession& session) const {
+    return !close_ && session.outstanding() + outbox_.size() >= kMaxInFlight;
+  }
+  asio::awaitable<void> WaitForRoom() { co_await wake_reader_.Wait(); }
+
+  asio::awaitable<void> WriteLoop() {
+    while (true) {
+      if (!outbox_.empty()) {
+        WsFrame frame = std::move(outbox_.front());
+        outbox_.pop_front();
+        socket_.binary(frame.binary);
+        auto [error, written] = co_await socket_.async_write(asio::buffer(frame.payload), kAsTuple);
+        wake_reader_.Notify();
+        if (error) break;
+      } else if (close_) {
+        co_await socket_.async_close(*close_, kAsTuple);
+        break;
+      } else if (stopping_) {
+        break;
+      } else {
+        co_await wake_writer_.Wait();
+      }
+    }
+    // Nothing more can be written: make a read still waiting on the socket end as well.
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(socket_).socket().close(ignored);
+    writer_running_ = false;
+    writer_exited_.Notify();
+  }
+
+  // Ends the writer (aborting a write the peer does not take) and waits until it has stopped.
+  asio::awaitable<void> StopWriter() {
+    stopping_ = true;
+    wake_writer_.Notify();
+    if (writer_running_) {
+      boost::system::error_code ignored;
+      beast::get_lowest_layer(socket_).socket().close(ignored);
+    }
+    while (writer_running_) co_await writer_exited_.Wait();
+  }
+
+ private:
+  WebSocket& socket_;
+  std::deque<WsFrame> outbox_;
+  std::optional<websocket::close_reason> close_;
+  bool stopping_ = false;
+  bool writer_running_ = true;
+  Signal wake_writer_;
+  Signal wake_reader_;
+  Signal writer_exited_;
+};
+
+// The answer to an upgrade offering no subprotocol we speak.
+asio::awaitable<void> Refuse(beast::tcp_stream& stream, unsigned version, const char* server_name,
+                             std::string message) {
+  http::response<http::string_body> response{http::status::bad_request, version};
+  response.set(http::field::server, server_name);
+  response.set(http::field::content_type, "text/plain; charset=utf-8");
+  response.set(http::field::access_control_allow_origin, "*");
+  response.body() = std::move(message);
+  response.keep_alive(false);
+  response.prepare_payload();
+  stream.expires_after(std::chrono::seconds(30));
+  co_await http::async_write(stream, response, kAsTuple);
+  boost::system::error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace
+
+bool IsWebSocketUpgrade(const http::request<http::string_body>& request) {
+  return websocket::is_upgrade(request);
+}
+
+asio::awaitable<void> ServeHranaWebSocket(beast::tcp_stream stream,
+                                          http::request<http::string_body> request,
+                                          const HranaHttpService& service,
+                                          const char* server_name) {
+  std::optional<std::string> offered;  // every Sec-WebSocket-Protocol header, joined with ','
+  auto [first, last] = request.equal_range(http::field::sec_websocket_protocol);
+  for (auto field = first; field != last; ++field) {
+    if (offered) {
+      *offered += ',';
+    } else {
+      offered.emplace();
+    }
+    *offered += field->value();
+  }
+  auto negotiated = NegotiateSubprotocol(offered);
+  if (!negotiated.ok()) {
+    co_await Refuse(stream, request.version(), server_name, negotiated.status().message());
+    co_return;
+  }
+
+  const auto executor = stream.get_executor();
+  WebSocket socket(std::move(stream));
+  // Beast's own WebSocket timeouts replace the TCP stream's.
+  beast::get_lowest_layer(socket).expires_never();
+  auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+  timeouts.idle_timeout = kIdleTimeout;
+  timeouts.keep_alive_pings = true;
+  socket.set_option(timeouts);
+  socket.set_option(websocket::stream_base::decorator(
+      [server_name, echo = negotiated->echo](websocket::response_type& response) {
+        response.set(http::field::server, server_name);
+        if (!echo.empty()) response.set(http::field::sec_websocket_protocol, echo);
+      }));
+  const ServerConfig& config = service.config();
+  socket.read_message_max(config.max_request_size);
+  socket.auto_fragment(false);
+  auto [accept_error] = co_await socket.async_accept(request, kAsTuple);
+  if (accept_error) co_return;
+
+  Connection connection(socket, executor);
+  WsSessionSettings settings;
+  settings.subprotocol = negotiated->subprotocol;
+  settings.database = service.database();
+  settings.authenticator = service.authenticator();
+  settings.post = [executor](std::function<void()> task) { asio::post(executor, std::move(task)); };
+  settings.max_response_size = config.max_response_size;
+  settings.max_cursor_size = 8 * config.max_response_size;
+  settings.max_sql_bytes = config.max_request_size;
+  settings.client_socket = beast::get_lowest_layer(socket).socket().native_handle();
+  std::shared_ptr<HranaWsSession> session =
+      HranaWsSession::Create(std::move(settings), &connection);
+  asio::co_spawn(executor, connection.WriteLoop(), asio::detached);
+
+  beast::flat_buffer buffer;
+  while (true) {
+    while (connection.Saturated(*session)) co_await connection.WaitForRoom();
+    buffer.clear();
+    auto [error, read] = co_await socket.async_read(buffer, kAsTuple);
+    if (error) {
+      if (error != websocket::error::closed && error != asio::error::eof &&
+          error != asio::error::connection_reset && error != asio::error::operation_aborted &&
+          error != beast::error::timeout) {
+        spdlog::info("Hrana WebSocket connection ended: {}", error.message());
+      }
+      break;
+    }
+    const auto data = buffer.data();
+    session->Receive(socket.got_binary(),
+                     std::string_view(static_cast<const char*>(data.data()), data.size()));
+  }
+
+  // Streams are released (transactions rolled back) before the connection is gone for good.
+  Signal shut_down(executor);
+  bool done = false;
+  session->Shutdown([&] {
+    done = true;
+    shut_down.Notify();
+  });
+  while (!done) co_await shut_down.Wait();
+  co_await connection.StopWriter();
+}
+
+}  // namespace edgelite::server

@@ -1,0 +1,197 @@
+// Starting, watching and stopping `edgelite serve` for the integration tests.
+#include "integration/server_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "integration/http_client.h"
+
+namespace edgelite::integration {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Start-up is fast, but the machine is shared: be patient before calling it a failure.
+constexpr auto kStartupTimeout = std::chrono::seconds(20);
+constexpr auto kPollInterval = std::chrono::milliseconds(10);
+constexpr std::string_view kListeningLine = "listening for incoming user HTTP connection on ";
+
+Result<std::filesystem::path> MakeTemporaryDirectory() {
+  const char* base = std::getenv("TMPDIR");
+  std::string pattern = std::string(base && *base ? base : "/tmp") + "/edgelite-integration-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    return Status::Io("mkdtemp " + pattern + ": " + std::strerror(errno));
+  }
+  return std::filesystem::path(pattern);
+}
+
+// Describes a waitpid status for a test failure message.
+std::string DescribeExit(int wait_status) {
+  if (WIFEXITED(wait_status))
+    return "exited with status " + std::to_string(WEXITSTATUS(wait_status));
+  if (WIFSIGNALED(wait_status)) return "killed by signal " + std::to_string(WTERMSIG(wait_status));
+  return "ended with wait status " + std::to_string(wait_status);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ServerProcess>> ServerProcess::Start(std::vector<std::string> extra_args) {
+  Result<std::filesystem::path> directory = MakeTemporaryDirectory();
+  if (!directory.ok()) return directory.status();
+  return Launch(std::move(*directory), true, std::move(extra_args));
+}
+
+Result<std::unique_ptr<ServerProcess>> ServerProcess::StartIn(std::filesystem::path directory,
+                                                              std::vector<std::string> extra_args) {
+  return Launch(std::move(directory), false, std::move(extra_args));
+}
+
+Result<std::unique_ptr<ServerProcess>> ServerProcess::Launch(std::filesystem::path directory,
+                                                             bool owns_directory,
+                                                             std::vector<std::string> extra_args) {
+  // EDGELITE_BIN runs the suite against another build, as it does for the e2e suite.
+  const char* binary = std::getenv("EDGELITE_BIN");
+  std::vector<std::string> args = {binary && *binary ? binary : EDGELITE_BINARY,
+                                   "serve",
+                                   "--db-path",
+                                   (directory / "data").string(),
+                                   "--http-listen-addr",
+                                   "127.0.0.1:0",
+                                   "--no-welcome"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  // Everything the child needs is prepared before fork(): after it, only async-signal-safe calls.
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  // Appended to, so that a restarted server's log follows its predecessor's.
+  std::string log = (directory / "server.log").string();
+  int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) return Status::Io("open " + log + ": " + std::strerror(errno));
+  struct stat log_stat {};
+  ::fstat(log_fd, &log_stat);
+
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(log_fd);
+    return Status::Io(std::string("fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(126);  // the test died before prctl took effect
+    ::dup2(log_fd, STDOUT_FILENO);
+    ::dup2(log_fd, STDERR_FILENO);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(log_fd);
+
+  std::unique_ptr<ServerProcess> server(
+      new ServerProcess(pid, std::move(directory), owns_directory, size_t(log_stat.st_size)));
+  auto deadline = Clock::now() + kStartupTimeout;
+  Status status = server->AwaitListening(deadline);
+  if (status.ok()) status = server->AwaitHealthy(deadline);
+  // The path matters when the binary could not even be executed (the child exits with 127).
+  if (!status.ok()) return Status::Internal(args[0] + ": " + status.message());
+  return server;
+}
+
+ServerProcess::~ServerProcess() {
+  Stop();
+  if (owns_directory_ && !std::getenv("EDGELITE_KEEP_TMP")) {
+    std::error_code ignored;
+    std::filesystem::remove_all(directory_, ignored);
+  }
+}
+
+Status ServerProcess::AwaitListening(Clock::time_point deadline) {
+  while (Clock::now() < deadline) {
+    std::string log = ReadLog();
+    if (size_t at = log.find(kListeningLine); at != std::string::npos) {
+      size_t end = log.find('\n', at);
+      if (end != std::string::npos) {
+        std::string address =
+            log.substr(at + kListeningLine.size(), end - at - kListeningLine.size());
+        port_ = uint16_t(std::stoi(address.substr(address.rfind(':') + 1)));
+        return Status::Ok();
+      }
+    }
+    if (!IsRunning()) {
+      return Status::Internal("the server " + DescribeExit(*wait_status_) +
+                              " during start-up; its log:\n" + log);
+    }
+    std::this_thread::sleep_for(kPollInterval);
+  }
+  return Status::Internal("the server did not report its address in time; its log:\n" + ReadLog());
+}
+
+Status ServerProcess::AwaitHealthy(Clock::time_point deadline) {
+  std::string last_problem;
+  while (Clock::now() < deadline) {
+    Result<HttpResponse> health = SendRequest(port_, "GET", "/health");
+    if (health.ok() && health->status == 200) return Status::Ok();
+    last_problem =
+        health.ok() ? "status " + std::to_string(health->status) : health.status().message();
+    if (!IsRunning()) break;
+    std::this_thread::sleep_for(kPollInterval);
+  }
+  return Status::Internal("GET /health never answered 200 (last: " + last_problem +
+                          "); the server's log:\n" + ReadLog());
+}
+
+std::string ServerProcess::ReadLog() const {
+  std::ifstream in(log_path(), std::ios::binary);
+  in.seekg(std::streamoff(log_offset_));
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+bool ServerProcess::IsRunning() {
+  if (wait_status_) return false;
+  int status = 0;
+  pid_t reaped = ::waitpid(pid_, &status, WNOHANG);
+  if (reaped == pid_) wait_status_ = status;
+  return !wait_status_;
+}
+
+std::string ServerProcess::Stop(std::chrono::milliseconds grace) {
+  if (IsRunning()) {
+    ::kill(pid_, SIGTERM);
+    auto deadline = Clock::now() + grace;
+    while (IsRunning() && Clock::now() < deadline) std::this_thread::sleep_for(kPollInterval);
+    if (IsRunning()) {
+      ::kill(pid_, SIGKILL);
+      Reap();
+    }
+  }
+  return DescribeExit(*wait_status_);
+}
+
+std::string ServerProcess::Kill() {
+  if (IsRunning()) {
+    ::kill(pid_, SIGKILL);
+    Reap();
+  }
+  return DescribeExit(*wait_status_);
+}
+
+void ServerProcess::Reap() {
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  wait_status_ = status;
+}
+
+}  // namespace edgelite::integration
