@@ -6,6 +6,8 @@
 // server's hottest path.
 #include "hrana/json_codec.h"
 
+#include "common/overloaded.h"
+
 #include "common/utf8.h"
 
 #include <boost/json.hpp>
@@ -982,13 +984,6 @@ void WriteDescribeResult(JsonWriter& writer, const DescribeResult& result) {
   writer.Bool(result.is_readonly);
   writer.Raw('}');
 }
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 void WriteStreamResponse(JsonWriter& writer, const StreamResponse& response) {
   std::visit(Overloaded{

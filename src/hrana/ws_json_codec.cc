@@ -2,6 +2,8 @@
 // handled here; everything they carry goes through the HTTP JSON codec's readers and writers.
 #include "hrana/ws_json_codec.h"
 
+#include "common/overloaded.h"
+
 #include <variant>
 
 #include "hrana/json_codec.h"
@@ -9,13 +11,6 @@
 
 namespace edgelite::hrana::json {
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 // A client's unknown type name, quoted for an error message and cut short so that a hostile one
 // cannot inflate it.

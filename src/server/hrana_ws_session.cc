@@ -3,6 +3,9 @@
 // response, or a close code for a protocol violation).
 #include "server/hrana_ws_session.h"
 
+#include "common/overloaded.h"
+#include "common/text.h"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -23,13 +26,6 @@ namespace ws = hrana::ws;
 using hrana::ProtocolVersion;
 
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 struct SubprotocolInfo {
   ws::Subprotocol subprotocol;
@@ -67,24 +63,6 @@ static_assert(kRequestKinds.size() == std::variant_size_v<ws::Request>);
 // WebSocket streams take their server-side ids from a range of their own: the writer tells open
 // transactions apart by stream id, and the HTTP StreamRegistry counts up from 1.
 std::atomic<uint64_t> next_stream_id{uint64_t{1} << 63};
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::string_view Trim(std::string_view text) {
-  size_t begin = text.find_first_not_of(" \t");
-  if (begin == std::string_view::npos) return {};
-  size_t end = text.find_last_not_of(" \t");
-  return text.substr(begin, end - begin + 1);
-}
 
 // Moves the result out of `response`.
 ws::Response ToWsResponse(hrana::StreamResponse& response) {
@@ -134,7 +112,7 @@ Result<NegotiatedSubprotocol> NegotiateSubprotocol(std::optional<std::string_vie
   std::string_view rest = *offered;
   while (true) {
     size_t comma = rest.find(',');
-    tokens.push_back(Trim(rest.substr(0, comma)));
+    tokens.push_back(TrimSpaces(rest.substr(0, comma)));
     if (comma == std::string_view::npos) break;
     rest.remove_prefix(comma + 1);
   }

@@ -7,37 +7,22 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "common/text.h"
+
 namespace edgelite::server {
 namespace {
 
 constexpr size_t kMinimumCompressedSize = 1024;
 
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // The q-value of one Accept-Encoding element ("gzip;q=0.5"); 1 when absent, 0 when unreadable.
 double QualityOf(std::string_view parameters) {
   while (!parameters.empty()) {
     size_t semicolon = parameters.find(';');
-    std::string_view parameter = Trim(parameters.substr(0, semicolon));
+    std::string_view parameter = TrimSpaces(parameters.substr(0, semicolon));
     parameters = semicolon == std::string_view::npos ? "" : parameters.substr(semicolon + 1);
     if (parameter.size() >= 2 && (parameter[0] == 'q' || parameter[0] == 'Q') &&
         parameter[1] == '=') {
-      std::string value(Trim(parameter.substr(2)));
+      std::string value(TrimSpaces(parameter.substr(2)));
       char* end = nullptr;
       double quality = std::strtod(value.c_str(), &end);
       return end == value.c_str() + value.size() ? quality : 0;
@@ -54,7 +39,7 @@ bool AcceptsGzip(std::string_view accept_encoding) {
     std::string_view element = accept_encoding.substr(0, comma);
     accept_encoding = comma == std::string_view::npos ? "" : accept_encoding.substr(comma + 1);
     size_t semicolon = element.find(';');
-    std::string_view coding = Trim(element.substr(0, semicolon));
+    std::string_view coding = TrimSpaces(element.substr(0, semicolon));
     std::string_view parameters =
         semicolon == std::string_view::npos ? "" : element.substr(semicolon + 1);
     if (EqualsIgnoringCase(coding, "gzip") || EqualsIgnoringCase(coding, "x-gzip") ||
