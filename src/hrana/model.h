@@ -19,7 +19,12 @@ namespace edgelite::hrana {
 struct Error {
   std::string message;
   std::string code;  // e.g. "SQLITE_CONSTRAINT", "SQL_PARSE_ERROR", "STREAM_EXPIRED"
-  bool operator==(const Error&) const = default;
+  // SQLite's extended result code (e.g. 1555 SQLITE_CONSTRAINT_PRIMARYKEY) when SQLite failed; 0
+  // otherwise. Not part of Hrana; the write proxy reports it to embedded replicas, as sqld does.
+  int sqlite_extended_code = 0;
+  bool operator==(const Error& other) const {
+    return message == other.message && code == other.code;
+  }
 };
 
 struct NamedArg {

@@ -79,7 +79,8 @@ Error ErrorForSqlite(const sqlite::SqliteError& error) {
   if (IsSyntaxError(error)) {
     return Error{"SQL string could not be parsed: " + error.message, "SQL_PARSE_ERROR"};
   }
-  return Error{"SQLite error: " + error.message, std::string(sqlite::HranaCodeFor(error.code))};
+  return Error{"SQLite error: " + error.message, std::string(sqlite::HranaCodeFor(error.code)),
+               error.extended_code};
 }
 
 Error ErrorForPrepare(const sqlite::SqliteError& error, bool describe) {

@@ -36,8 +36,6 @@ class ServerProcess {
   ~ServerProcess();  // stops the server if it still runs, then deletes its directory if it owns it
 
   uint16_t port() const { return port_; }
-  // The server's --db-path.
-  std::filesystem::path db_path() const { return directory_ / "data"; }
 
   // Everything the server has printed so far, stdout and stderr interleaved.
   std::string ReadLog() const;

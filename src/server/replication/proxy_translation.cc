@@ -181,7 +181,8 @@ proxy::Error ToProxyError(const hrana::Error& error) {
   bool bad_arguments = error.code.starts_with("ARGS_");
   out.set_code(bad_arguments ? proxy::Error::SQL_ERROR : proxy::Error::INTERNAL);
   out.set_message(SqliteMessageOf(error));
-  out.set_extended_code(SqliteCodeFor(error.code));
+  out.set_extended_code(error.sqlite_extended_code != 0 ? error.sqlite_extended_code
+                                                        : SqliteCodeFor(error.code));
   return out;
 }
 
