@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <memory>
@@ -29,6 +30,7 @@ struct ServeOptions {
   std::string max_response_size;
   std::string admin_listen_addr;
   bool no_replication_log = false;
+  uint64_t max_log_size_mb = 200;
 };
 
 // "10MB", "512KB", "1GB" or a plain byte count, as sqld accepts them.
@@ -122,6 +124,7 @@ int Serve(ServeOptions& options) {
   database_options.directory = config.db_path / "dbs" / "default";
   database_options.durability = config.durability;
   database_options.replication_log = !options.no_replication_log;
+  database_options.max_log_bytes = std::max<uint64_t>(options.max_log_size_mb, 1) * 1000 * 1000;
   auto database = server::Database::Open(database_options);
   if (!database.ok()) {
     spdlog::error("{}", database.status().message());
@@ -201,6 +204,11 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   serve->add_option("--io-threads", options->config.io_threads, "I/O threads (0: one per core)");
   serve->add_flag("--no-welcome", options->config.no_welcome, "Do not print the start-up banner");
+  serve
+      ->add_option("--max-log-size", options->max_log_size_mb,
+                   "Frame log size in MB after which older frames are compacted into a snapshot")
+      ->envname("SQLD_MAX_LOG_SIZE")
+      ->capture_default_str();
   serve->add_flag("--no-replication-log", options->no_replication_log,
                   "Do not capture commits into the frame log (no replicas can sync; for measuring "
                   "what capture costs)");

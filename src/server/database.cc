@@ -36,6 +36,7 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
     wal::CapturedDatabaseOptions capture_options;
     capture_options.database_file = database->file_;
     capture_options.sync_commits = database->options_.durability == sqlite::Durability::kStrong;
+    capture_options.segment_target_bytes = database->options_.max_log_bytes;
     auto captured = wal::CapturedDatabase::Open(capture_options);
     if (!captured.ok()) return captured.status();
     database->captured_ = std::move(captured).value();
@@ -51,6 +52,8 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
     }
     database->frame_source_ =
         std::make_unique<replication::FrameLogSource>(&database->captured_->log());
+    database->compactor_ = std::make_unique<LogCompactor>(
+        database->options_.name, &database->captured_->log(), std::chrono::seconds(1));
     vfs = wal::CapturedDatabase::vfs_name();
   }
 
@@ -103,6 +106,7 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
 }
 
 Database::~Database() {
+  compactor_.reset();
   if (read_workers_) read_workers_->Stop();
   if (writer_) writer_->Stop();
   // Connections through the capture VFS close before the frame log goes.

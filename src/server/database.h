@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "server/log_compactor.h"
 #include "server/read_pool.h"
 #include "server/read_workers.h"
 #include "server/replication/frame_source.h"
@@ -27,6 +28,9 @@ struct DatabaseOptions {
   // Capture every commit into the frame log (replication, docs/wal-replication.md §5). Off only to
   // measure what capture costs.
   bool replication_log = true;
+  // The frame log starts a new segment at this size, and older segments are then compacted into
+  // a snapshot (sqld's --max-log-size).
+  uint64_t max_log_bytes = 200ull * 1000 * 1000;
 };
 
 class Database {
@@ -65,6 +69,7 @@ class Database {
   std::unique_ptr<wal::CapturedDatabase> captured_;
   std::unique_ptr<replication::FrameSource> frame_source_;
   wal::CheckpointPolicy checkpoint_policy_;
+  std::unique_ptr<LogCompactor> compactor_;
   std::atomic<uint64_t> replication_index_{0};
   int frames_in_wal_ = 0;  // writer thread only
   std::unique_ptr<ReadPool> readers_;
