@@ -11,6 +11,7 @@
 
 #include <array>
 #include <atomic>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -536,16 +537,25 @@ void HranaWsSession::RunOnStream(const std::shared_ptr<Slot>& slot, int32_t requ
                                  std::function<Reply(hrana::RequestOutcome)> finish) {
   slot->budget = budget;
   RunSettings settings{version_, may_write, &slot->budget, settings_.client_socket};
-  // The outcome may arrive on the writer's thread: the rest happens on the connection's.
+  // The outcome may arrive on the writer's (or a read worker's) thread: the rest happens on the
+  // connection's. A read on a pooled connection completes before RunOperation returns, on this
+  // thread: it is answered at once, and Pump's loop goes on with the stream's next request.
+  const std::thread::id origin = std::this_thread::get_id();
+  in_run_operation_ = true;
   RunOperation(*slot->stream, std::move(operation), settings,
-               [self = shared_from_this(), slot, request_id,
+               [self = shared_from_this(), slot, request_id, origin,
                 finish = std::move(finish)](hrana::RequestOutcome outcome) {
+                 if (std::this_thread::get_id() == origin && self->in_run_operation_) {
+                   self->Complete(slot, request_id, finish(std::move(outcome)));
+                   return;
+                 }
                  self->settings_.post(
                      [self, slot, request_id, finish, outcome = std::move(outcome)]() mutable {
                        self->Complete(slot, request_id, finish(std::move(outcome)));
                        self->Pump(slot);
                      });
                });
+  in_run_operation_ = false;
 }
 
 HranaWsSession::Reply HranaWsSession::ReplyFor(hrana::RequestOutcome outcome) {

@@ -175,6 +175,7 @@ class HranaWsSession : public std::enable_shared_from_this<HranaWsSession> {
   size_t outstanding_ = 0;
 
   bool closed_ = false;  // shutting down: nothing is answered any more
+  bool in_run_operation_ = false;  // inside RunOperation on the connection's thread
   std::function<void()> shutdown_done_;
 };
 
