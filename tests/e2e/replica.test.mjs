@@ -4,8 +4,10 @@
 // the first sync of a 10k-row database (local reads equal remote reads, the file is plain SQLite), writes through
 // the replica (read-your-writes, visible to remote clients, errors from the primary), interactive transactions
 // (commit and rollback), remote writes picked up by sync() and by syncInterval, a closed replica reopened and
-// resuming incrementally, a primary restarted between syncs, and JWT auth on the replication and proxy calls.
+// resuming incrementally, a primary restarted between syncs, JWT auth on the replication and proxy calls, and
+// replicas (one that fell behind, and a new one) bootstrapping from snapshots after the primary compacted its log.
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from '@libsql/client';
@@ -17,6 +19,16 @@ const BIG_ROWS = 10_000;
 const BIG_SELECT = 'SELECT id, v, r, hex(b) FROM big ORDER BY id';
 const SCHEMA_SELECT = 'SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name';
 const WAIT_TIMEOUT_MS = 10_000;
+
+// The log-compaction scenario: 30 transactions of 50 rows of 2 KB each (~3 MB of pages).
+const COMPACTION_BATCHES = 30;
+const COMPACTION_BATCH_ROWS = 50;
+const COMPACTION_ROW_BYTES = 2000;
+const COMPACTION_TIMEOUT_MS = 15_000;
+// A digest of the whole `filler` table: row count, total length, last id and a position-dependent checksum of the
+// contents (one character of each row, weighted by its id), so that any missing, stale or altered row shows.
+const FILLER_DIGEST =
+  'SELECT count(*), sum(length(v)), max(id), sum(id * unicode(substr(v, 1 + id % length(v), 1))) FROM filler';
 
 /**
  * The two SDKs behind one small async interface, so that every scenario runs on both. `open()` takes the local
@@ -99,6 +111,52 @@ async function waitFor(what, probe) {
     if (Date.now() > deadline) assert.fail(`waited ${WAIT_TIMEOUT_MS} ms for ${what}; last check: ${last}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Waits until the server has compacted its replication log past `frameNo`, i.e. frames up to at least `frameNo`
+ * are only available as a snapshot. edgelite logs "frame log compacted into a snapshot up to frame N"; sqld
+ * leaves its snapshots as `dbs/default/snapshots/<log_id>-<start_frame_no>-<end_frame_no>.snap`.
+ */
+async function waitForCompactionPast(server, frameNo) {
+  const compactedUpTo = () => {
+    if (server.kind === 'edgelite') {
+      const ends = [...server.output().matchAll(/frame log compacted into a snapshot up to frame (\d+)/g)];
+      return Math.max(-1, ...ends.map((m) => Number(m[1])));
+    }
+    const snapshots = join(server.dataDir, 'data.sqld', 'dbs', 'default', 'snapshots');
+    const names = existsSync(snapshots) ? readdirSync(snapshots) : [];
+    const ends = names.map((name) => /-(\d+)-(\d+)\.snap$/.exec(name)).filter(Boolean);
+    return Math.max(-1, ...ends.map((m) => Number(m[2])));
+  };
+  const deadline = Date.now() + COMPACTION_TIMEOUT_MS;
+  while (compactedUpTo() <= frameNo) {
+    if (Date.now() > deadline) {
+      assert.fail(
+        `no log compaction past frame ${frameNo} within ${COMPACTION_TIMEOUT_MS} ms ` +
+          `(compacted up to ${compactedUpTo()}); ${server.kind} output:\n${server.output()}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Asserts the result of a sync() that caught up from `previous` (a former sync() result, or { frame_no: -1 } for
+ * a new replica) through a snapshot: it ends past the frames written since, but pulled fewer frames than the log
+ * held after `previous`, because a snapshot carries only the newest version of each page (page 1 and the table's
+ * interior pages change in every transaction). Pulling from the log alone gives exactly one frame per frame_no.
+ */
+function assertFromSnapshot(sync, previous) {
+  assert.ok(
+    sync.frame_no > previous.frame_no + 1,
+    `expected to get past ${previous.frame_no}, got ${JSON.stringify(sync)}`,
+  );
+  assert.ok(
+    sync.frames_synced < sync.frame_no - previous.frame_no,
+    `expected fewer frames than the ${sync.frame_no - previous.frame_no} after ${previous.frame_no} (a snapshot), ` +
+      `got ${JSON.stringify(sync)}`,
+  );
 }
 
 /** Asserts the result of a sync() that pulled frames after `previous` (a former sync() result) and nothing else. */
@@ -276,12 +334,80 @@ for (const kind of SERVER_KINDS) {
         });
       });
     }
+  });
 
-    it('a replica that fell behind a log compaction bootstraps from a snapshot', {
-      skip:
-        'no way to make both servers compact on demand: sqld compacts its log by its own thresholds ' +
-        '(--max-log-size in MB, --max-log-duration), and edgelite has no compaction option yet',
+  describe(`${kind}: embedded replicas behind a log compaction:`, { timeout: 90_000 }, () => {
+    // With --max-log-size 1 (MB) both servers compact the replication log once it grows past ~1 MB (~243 frames
+    // of 4 KB; sqld cuts a new log and turns the old one into a snapshot, edgelite rolls into a new segment and
+    // folds the older ones into its snapshot within ~1 s). Frames below the compaction point are then only served
+    // as a snapshot: a replica positioned below it gets NEED_SNAPSHOT from BatchLogEntries and must go through
+    // Snapshot (for sqld, one snapshot after the other). Each SDK's test runs a full round on the same server:
+    // its replica starts wherever the log is, so the libsql round starts after the @libsql/client round's
+    // compactions and its first sync already comes from snapshots.
+    const server = useServer(kind, { extraArgs: ['--max-log-size', '1'] });
+    const dir = makeTempDir('replicas-compaction');
+    let remote;
+    before(async () => {
+      remote = createClient({ url: server.url });
+      await remote.execute('CREATE TABLE filler (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');
     });
+    after(() => {
+      remote.close();
+      removeTempDir(dir);
+    });
+
+    for (const sdk of SDKS) {
+      const open = (name) =>
+        sdk.open(join(dir, `${sdk.name.replace(/\W/g, '_')}-${name}.db`), { syncUrl: server.url });
+
+      it(`${sdk.name}: a replica that fell behind a log compaction bootstraps from a snapshot`, async () => {
+        const { first, stale } = await (async () => {
+          const replica = open('behind');
+          try {
+            return { first: await replica.sync(), stale: await replica.query(FILLER_DIGEST) };
+          } finally {
+            replica.close();
+          }
+        })();
+
+        // ~3 MB of new pages: the log passes 1 MB several times over while the replica is closed.
+        for (let batch = 0; batch < COMPACTION_BATCHES; batch++) {
+          await remote.batch(
+            Array.from({ length: COMPACTION_BATCH_ROWS }, () => ({
+              sql: `INSERT INTO filler (v) VALUES (hex(randomblob(${COMPACTION_ROW_BYTES / 2})))`,
+              args: [],
+            })),
+            'write',
+          );
+        }
+        await waitForCompactionPast(server, first.frame_no);
+
+        const expected = await remoteRows(remote, FILLER_DIGEST);
+        const replica = open('behind');
+        try {
+          assert.deepEqual(await replica.query(FILLER_DIGEST), stale, 'the reopened replica still has its old state');
+          const caughtUp = await replica.sync();
+          assertFromSnapshot(caughtUp, first);
+          assert.deepEqual(await replica.query(FILLER_DIGEST), expected);
+          assert.deepEqual(await replica.query(SCHEMA_SELECT), await remoteRows(remote, SCHEMA_SELECT));
+
+          await remote.execute({ sql: 'INSERT INTO filler (v) VALUES (?)', args: [`${sdk.name}: after the snapshot`] });
+          assertIncremental(await replica.sync(), caughtUp);
+          assert.deepEqual(await replica.query(FILLER_DIGEST), await remoteRows(remote, FILLER_DIGEST));
+        } finally {
+          replica.close();
+        }
+
+        const fresh = open('fresh');
+        try {
+          assertFromSnapshot(await fresh.sync(), { frame_no: -1 });
+          assert.deepEqual(await fresh.query(FILLER_DIGEST), await remoteRows(remote, FILLER_DIGEST));
+          assert.deepEqual(await fresh.query(SCHEMA_SELECT), await remoteRows(remote, SCHEMA_SELECT));
+        } finally {
+          fresh.close();
+        }
+      });
+    }
   });
 
   describe(`${kind}: embedded replicas across a primary restart:`, { timeout: 60_000 }, () => {

@@ -76,24 +76,25 @@ function binaryFor(kind) {
   return bin;
 }
 
-async function argsFor(kind, dataDir, port, jwtKeyFile) {
+async function argsFor(kind, dataDir, port, jwtKeyFile, extraArgs) {
   const auth = jwtKeyFile ? ['--auth-jwt-key-file', jwtKeyFile] : [];
   const http = ['--http-listen-addr', `127.0.0.1:${port}`];
-  if (kind === 'edgelite') return ['serve', '--db-path', dataDir, ...http, '--no-welcome', ...auth];
+  if (kind === 'edgelite') return ['serve', '--db-path', dataDir, ...http, '--no-welcome', ...auth, ...extraArgs];
   const admin = ['--admin-listen-addr', `127.0.0.1:${await freePort()}`];
-  return ['--no-welcome', '--db-path', join(dataDir, 'data.sqld'), ...http, ...admin, ...auth];
+  return ['--no-welcome', '--db-path', join(dataDir, 'data.sqld'), ...http, ...admin, ...auth, ...extraArgs];
 }
 
 /**
  * Starts a server of the given kind and resolves once GET /health answers 200.
- * Options: jwtKeyFile (path of an SPKI PEM public key; enables JWT auth).
- * Returns { kind, port, url, dataDir, proc, output(), restart(), stop() }.
+ * Options: jwtKeyFile (path of an SPKI PEM public key; enables JWT auth); extraArgs (command-line arguments
+ * appended for either kind, e.g. ['--max-log-size', '1'], so they must mean the same to both servers).
+ * Returns { kind, port, url, dataDir, proc, output(), restart(), stop() }; restart() reuses the same arguments.
  */
-export async function startServer(kind, { jwtKeyFile } = {}) {
+export async function startServer(kind, { jwtKeyFile, extraArgs = [] } = {}) {
   const bin = binaryFor(kind);
   const dataDir = makeTempDir(kind);
   const port = await freePort();
-  const args = await argsFor(kind, dataDir, port, jwtKeyFile);
+  const args = await argsFor(kind, dataDir, port, jwtKeyFile, extraArgs);
   // Both servers also read SQLD_* variables (e.g. SQLD_AUTH_JWT_KEY_FILE); only the flags above may apply.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SQLD_')));
   let log = '';
