@@ -10,6 +10,7 @@
 #include <map>
 #include <new>
 
+#include "sqlite/library.h"
 #include "wal/wal_capture.h"
 
 namespace edgelite::wal {
@@ -569,6 +570,8 @@ Status CaptureState::CatchUp(CaptureFile* file) {
 Status RegisterCaptureVfs() {
   static std::once_flag once;
   static int result = SQLITE_OK;
+  // Registering initializes SQLite: the process-wide settings must come first.
+  sqlite::ConfigureLibrary();
   std::call_once(once, [] {
     sqlite3_vfs* unix = Unix();
     if (!unix) {
