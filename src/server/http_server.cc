@@ -289,7 +289,7 @@ asio::awaitable<void> HttpServer::Impl::Serve(tcp::socket socket) {
       co_await ServeHranaWebSocket(std::move(stream), std::move(raw), *service, kUpgradeServerName);
       co_return;
     }
-    bool keep_alive = raw.keep_alive() && !stopped;
+    bool keep_alive = raw.keep_alive();
     unsigned version = raw.version();
 
     HttpResponse response;

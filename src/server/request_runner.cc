@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <optional>
 
 #include "hrana/request_executor.h"
 
@@ -132,26 +133,39 @@ void FinishRead(Stream& stream, ReadLease lease, hrana::ExecutionContext& contex
   done(std::move(outcome));
 }
 
+// One run of `operation` on a pooled read connection, with `check` as its progress handler.
+struct ReaderRun {
+  ReadLease lease;
+  hrana::ExecutionContext context;
+  hrana::RequestOutcome outcome;
+};
+
+// Nullopt when every read connection is busy (the writer can answer reads too).
+std::optional<ReaderRun> RunOnPooledReader(Stream& stream, const Operation& operation,
+                                           const RunSettings& settings, int (*check)(void*),
+                                           void* watch) {
+  auto lease = stream.database->readers().Acquire();
+  if (!lease.ok()) return std::nullopt;
+  ReaderRun run{std::move(lease).value(), {}, {}};
+  run.context = MakeContext(stream, settings, run.lease.get(), hrana::Placement::kReader);
+  ProgressHandlerScope scope(run.lease.get()->handle(), check, watch);
+  run.outcome = operation(run.context);
+  return run;
+}
+
 void RunOnReadWorker(Stream& stream, Operation operation, RunSettings settings,
                      std::function<void(hrana::RequestOutcome)> done) {
   stream.database->read_workers().Submit(
       [&stream, operation = std::move(operation), settings, done = std::move(done)]() mutable {
-        auto lease = stream.database->readers().Acquire();
-        if (!lease.ok()) {
+        ClientWatch watch{&stream.database->read_workers(), settings.client_socket,
+                          std::chrono::steady_clock::now()};
+        auto run = RunOnPooledReader(stream, operation, settings, &ClientWatch::Check, &watch);
+        if (!run) {
           RunOnWriter(stream, std::move(operation), settings, /*alone=*/false, std::move(done));
           return;
         }
-        hrana::ExecutionContext context =
-            MakeContext(stream, settings, lease->get(), hrana::Placement::kReader);
-        ClientWatch watch{&stream.database->read_workers(), settings.client_socket,
-                          std::chrono::steady_clock::now()};
-        hrana::RequestOutcome outcome;
-        {
-          ProgressHandlerScope scope(lease->get()->handle(), &ClientWatch::Check, &watch);
-          outcome = operation(context);
-        }
-        FinishRead(stream, std::move(lease).value(), context, settings, operation,
-                   std::move(outcome), std::move(done));
+        FinishRead(stream, std::move(run->lease), run->context, settings, operation,
+                   std::move(run->outcome), std::move(done));
       });
 }
 
@@ -194,29 +208,22 @@ void RunOperation(Stream& stream, Operation operation, RunSettings settings,
     case Stream::Pin::kNone:
       break;
   }
-  auto lease = stream.database->readers().Acquire();
-  if (!lease.ok()) {
+  InlineBudget budget{std::chrono::steady_clock::now() + kInlineReadBudget};
+  auto run = RunOnPooledReader(stream, operation, settings, &InlineBudget::Check, &budget);
+  if (!run) {
     // Every read connection is busy: the writer can answer reads too.
     RunOnWriter(stream, std::move(operation), settings, /*alone=*/false, std::move(done));
     return;
   }
-  hrana::ExecutionContext context =
-      MakeContext(stream, settings, lease->get(), hrana::Placement::kReader);
-  InlineBudget budget{std::chrono::steady_clock::now() + kInlineReadBudget};
-  hrana::RequestOutcome outcome;
-  {
-    ProgressHandlerScope watch(lease->get()->handle(), &InlineBudget::Check, &budget);
-    outcome = operation(context);
-  }
   if (budget.exceeded) {
     // On a read connection the interrupted run had no effect: run it again where it may take
     // as long as it needs.
-    *lease = ReadLease();
+    run->lease = ReadLease();
     RunOnReadWorker(stream, std::move(operation), settings, std::move(done));
     return;
   }
-  FinishRead(stream, std::move(lease).value(), context, settings, operation, std::move(outcome),
-             std::move(done));
+  FinishRead(stream, std::move(run->lease), run->context, settings, operation,
+             std::move(run->outcome), std::move(done));
 }
 
 void ReleaseStream(Stream& stream, std::function<void()> done) {

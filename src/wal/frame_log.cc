@@ -571,9 +571,7 @@ Result<FrameBatch> FrameLog::ReadFrames(uint64_t from, size_t max_frames) const 
   std::vector<uint8_t> buffer;
   for (const auto& [segment, ref] : wanted) {
     auto header = ReadRecordAt(segment->file, ref.offset,
-                               ref.offset + kRecordHeaderSize +
-                                   uint64_t(ref.frame_count) * (4 + page_size) + kRecordTrailerSize,
-                               buffer);
+                               ref.offset + RecordSize(ref.frame_count, page_size), buffer);
     if (!header.ok()) {
       return Status::Io(fmt::format("cannot read frames {}..{} from {}: {}", ref.first_frame_no,
                                     ref.first_frame_no + ref.frame_count - 1,
@@ -611,9 +609,7 @@ Status FrameLog::ForEachRecord(uint64_t from, const RecordVisitor& visit) const 
   std::vector<uint8_t> buffer;
   for (const auto& [segment, ref] : wanted) {
     auto header = ReadRecordAt(segment->file, ref.offset,
-                               ref.offset + kRecordHeaderSize +
-                                   uint64_t(ref.frame_count) * (4 + page_size) + kRecordTrailerSize,
-                               buffer);
+                               ref.offset + RecordSize(ref.frame_count, page_size), buffer);
     if (!header.ok()) {
       return Status::Io(fmt::format("cannot read the record at frame {} from {}: {}",
                                     ref.first_frame_no, segment->path.string(),
@@ -786,8 +782,7 @@ Result<bool> FrameLog::Compact() {
   for (size_t s = 0; s < folded.size(); ++s) {
     const Segment& segment = *folded[s];
     for (const RecordRef& ref : folded_records[s]) {
-      uint64_t record_end = ref.offset + kRecordHeaderSize +
-                            uint64_t(ref.frame_count) * (4 + page_size) + kRecordTrailerSize;
+      uint64_t record_end = ref.offset + RecordSize(ref.frame_count, page_size);
       auto header = ReadRecordAt(segment.file, ref.offset, record_end, buffer);
       if (!header.ok()) {
         return Status::Io(

@@ -92,6 +92,11 @@ inline constexpr uint32_t kRecordVersion = 1;
 // The record is a full image of the database (a base snapshot starting a lineage), not a delta.
 inline constexpr uint16_t kRecordFlagBaseSnapshot = 1;
 
+// Bytes of a whole record on disk: header, frame_count × (u32 page number + page), trailer.
+inline uint64_t RecordSize(uint32_t frame_count, uint32_t page_size) {
+  return kRecordHeaderSize + uint64_t(frame_count) * (4 + page_size) + kRecordTrailerSize;
+}
+
 struct RecordHeader {
   uint16_t flags = 0;
   uint64_t first_frame_no = 0;
@@ -103,9 +108,7 @@ struct RecordHeader {
 
   uint64_t last_frame_no() const { return first_frame_no + frame_count - 1; }
   // Bytes of the whole record on disk.
-  uint64_t record_size() const {
-    return kRecordHeaderSize + uint64_t(frame_count) * (4 + page_size) + kRecordTrailerSize;
-  }
+  uint64_t record_size() const { return RecordSize(frame_count, page_size); }
 };
 
 inline constexpr size_t kSnapshotHeaderSize = 64;
