@@ -90,8 +90,14 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
   reader_options.path = database->file_.string();
   reader_options.query_only = true;
   reader_options.durability = database->options_.durability;
-  database->readers_ =
-      std::make_unique<ReadPool>(reader_options, database->options_.max_read_connections);
+  Database* self = database.get();
+  // Every commit adds frames to the log, so its length is a data version for the readers'
+  // snapshots. Without a log nothing counts every commit (deferred transactions commit on
+  // connections of their own), so readers then hold no snapshots.
+  std::function<uint64_t()> data_version;
+  if (database->captured_) data_version = [self] { return self->captured_->log().next_frame_no(); };
+  database->readers_ = std::make_unique<ReadPool>(
+      reader_options, database->options_.max_read_connections, std::move(data_version));
   sqlite::ConnectionOptions transaction_options = reader_options;
   transaction_options.query_only = false;
   database->transactions_ =
@@ -99,7 +105,6 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
   // Open one reader now, so a broken file is reported at start-up rather than on the first read.
   if (auto first = database->readers_->Acquire(); !first.ok()) return first.status();
 
-  Database* self = database.get();
   database->writer_ = std::make_unique<Writer>(std::move(writer_connection).value(),
                                                [self] { return self->replication_index(); });
   return database;
@@ -131,6 +136,8 @@ int Database::OnWalCommit(void* self, sqlite3* db, const char* schema, int frame
   }
   wal::CheckpointMode mode = database->checkpoint_policy_.Choose(frames_in_wal);
   if (mode == wal::CheckpointMode::kNone) return SQLITE_OK;
+  // Idle readers would otherwise keep their snapshots, and the checkpoint could not get past them.
+  database->readers_->ReleaseIdleSnapshots();
   // A TRUNCATE waits for readers; on the writer's thread it may only wait briefly (it degrades to
   // PASSIVE and is tried again after a later commit).
   if (mode == wal::CheckpointMode::kTruncate) sqlite3_busy_timeout(db, kTruncateWaitMs);

@@ -10,44 +10,68 @@ ReadLease& ReadLease::operator=(ReadLease&& other) noexcept {
     Release();
     pool_ = other.pool_;
     connection_ = std::move(other.connection_);
+    snapshot_version_ = other.snapshot_version_;
   }
   return *this;
 }
 
-ReadLease::~ReadLease() { Release(); }
+ReadLease::~ReadLease() {
+  Release();
+}
 
 void ReadLease::Release() {
   if (!connection_) return;
   if (!connection_->autocommit()) (void)connection_->Exec("ROLLBACK");
-  pool_->Return(std::move(connection_));
+  pool_->Return(std::move(connection_), snapshot_version_);
 }
 
 Result<ReadLease> ReadPool::Acquire() {
+  Idle taken;
   {
     std::lock_guard lock(mutex_);
     if (!idle_.empty()) {
-      auto connection = std::move(idle_.back());
+      taken = std::move(idle_.back());
       idle_.pop_back();
-      return ReadLease(this, std::move(connection));
-    }
-    if (open_ >= max_connections_) {
+    } else if (open_ >= max_connections_) {
       return Status::ResourceExhausted(
           fmt::format("all {} read connections are in use; retry shortly", max_connections_));
+    } else {
+      ++open_;  // reserved before opening, outside the lock
     }
-    ++open_;  // reserved before opening, outside the lock
   }
-  auto connection = sqlite::Connection::Open(options_);
-  if (!connection.ok()) {
-    std::lock_guard lock(mutex_);
-    --open_;
-    return connection.status();
+  if (!taken.connection) {
+    auto connection = sqlite::Connection::Open(options_);
+    if (!connection.ok()) {
+      std::lock_guard lock(mutex_);
+      --open_;
+      return connection.status();
+    }
+    taken.connection = std::move(connection).value();
   }
-  return ReadLease(this, std::move(connection).value());
+  if (data_version_) {
+    // Read before the snapshot is taken: the snapshot then holds at least every commit counted.
+    uint64_t version = data_version_();
+    if (!taken.connection->holds_snapshot() || taken.snapshot_version != version) {
+      // Without a hold (say the database is busy recovering) statements take their own snapshots.
+      (void)taken.connection->HoldSnapshot();
+      taken.snapshot_version = version;
+    }
+  }
+  return ReadLease(this, std::move(taken.connection), taken.snapshot_version);
 }
 
-void ReadPool::Return(std::unique_ptr<sqlite::Connection> connection) {
+void ReadPool::Return(std::unique_ptr<sqlite::Connection> connection, uint64_t snapshot_version) {
+  // An outdated snapshot is of no further use, and would hold back checkpoints while idle.
+  if (connection->holds_snapshot() && data_version_() != snapshot_version) {
+    connection->ReleaseSnapshot();
+  }
   std::lock_guard lock(mutex_);
-  idle_.push_back(std::move(connection));
+  idle_.push_back({std::move(connection), snapshot_version});
+}
+
+void ReadPool::ReleaseIdleSnapshots() {
+  std::lock_guard lock(mutex_);
+  for (Idle& idle : idle_) idle.connection->ReleaseSnapshot();
 }
 
 }  // namespace edgelite::server

@@ -1,8 +1,16 @@
 // ReadPool: the query_only connections a database serves reads from, handed out one caller at a
 // time and grown on demand up to a limit. A stream in a read-only transaction keeps its connection
 // until the transaction ends.
+//
+// Given a data version (a number that changes with every commit), the pool's connections hold a
+// read snapshot between uses (sqlite::Connection::HoldSnapshot), so that a run of point reads does
+// not take and release the WAL read lock for each one. A lease's snapshot is never older than the
+// moment it was acquired: Acquire takes a new one whenever the data version moved since the
+// connection's was taken, and reads the version before taking it.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -19,8 +27,9 @@ class ReadPool;
 class ReadLease {
  public:
   ReadLease() = default;
-  ReadLease(ReadPool* pool, std::unique_ptr<sqlite::Connection> connection)
-      : pool_(pool), connection_(std::move(connection)) {}
+  ReadLease(ReadPool* pool, std::unique_ptr<sqlite::Connection> connection,
+            uint64_t snapshot_version)
+      : pool_(pool), connection_(std::move(connection)), snapshot_version_(snapshot_version) {}
   ReadLease(ReadLease&&) = default;
   ReadLease& operator=(ReadLease&& other) noexcept;
   ~ReadLease();
@@ -28,28 +37,46 @@ class ReadLease {
   sqlite::Connection* get() const { return connection_.get(); }
   explicit operator bool() const { return connection_ != nullptr; }
 
+  // Ends the connection's held snapshot: a stream that keeps the connection for its transaction
+  // must not go on reading that snapshot once the transaction ends.
+  void ReleaseSnapshot() { connection_->ReleaseSnapshot(); }
+
  private:
   void Release();
   ReadPool* pool_ = nullptr;
   std::unique_ptr<sqlite::Connection> connection_;
+  uint64_t snapshot_version_ = 0;  // the data version read before the held snapshot was taken
 };
 
 class ReadPool {
  public:
-  ReadPool(sqlite::ConnectionOptions options, size_t max_connections)
-      : options_(std::move(options)), max_connections_(max_connections) {}
+  // Without `data_version` the connections hold no snapshots.
+  ReadPool(sqlite::ConnectionOptions options, size_t max_connections,
+           std::function<uint64_t()> data_version = {})
+      : options_(std::move(options)),
+        max_connections_(max_connections),
+        data_version_(std::move(data_version)) {}
 
   // A free connection, a new one if none is free, or ResourceExhausted at the limit.
   Result<ReadLease> Acquire();
 
+  // Ends the snapshots idle connections hold: until then a checkpoint cannot copy the frames
+  // committed after them, nor the WAL restart from its beginning.
+  void ReleaseIdleSnapshots();
+
  private:
   friend class ReadLease;
-  void Return(std::unique_ptr<sqlite::Connection> connection);
+  struct Idle {
+    std::unique_ptr<sqlite::Connection> connection;
+    uint64_t snapshot_version = 0;
+  };
+  void Return(std::unique_ptr<sqlite::Connection> connection, uint64_t snapshot_version);
 
   sqlite::ConnectionOptions options_;
   size_t max_connections_;
+  std::function<uint64_t()> data_version_;
   std::mutex mutex_;
-  std::vector<std::unique_ptr<sqlite::Connection>> idle_;
+  std::vector<Idle> idle_;
   size_t open_ = 0;
 };
 

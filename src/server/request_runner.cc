@@ -127,6 +127,7 @@ void FinishRead(Stream& stream, ReadLease lease, hrana::ExecutionContext& contex
   *settings.response_budget = context.response_budget;
   if (!lease.get()->autocommit()) {
     // A transaction (read-only, or deferred on a connection of its own) keeps this connection.
+    lease.ReleaseSnapshot();
     stream.reader = std::move(lease);
     stream.pin = Stream::Pin::kReader;
   }

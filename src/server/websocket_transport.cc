@@ -1,7 +1,8 @@
 // Beast glue for Hrana over WebSocket. A connection is one coroutine reading frames into the
 // session and one writing the frames the session produces, both on the connection's own thread;
-// they meet in a small outbox. Ping/pong is Beast's (automatic pongs, and pings of our own when
-// the peer is quiet, so a vanished client is noticed and its streams released).
+// they meet in a small outbox. The writer sends whatever the outbox holds with one write system
+// call (CoalescingStream). Ping/pong is Beast's (automatic pongs, and pings of our own when the
+// peer is quiet, so a vanished client is noticed and its streams released).
 #include "server/websocket_transport.h"
 
 #include <spdlog/spdlog.h>
@@ -18,7 +19,9 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <tuple>
 
+#include "server/coalescing_stream.h"
 #include "server/hrana_ws_session.h"
 
 namespace edgelite::server {
@@ -39,8 +42,10 @@ constexpr auto kIdleTimeout = std::chrono::seconds(60);
 constexpr size_t kMaxInFlight = 1024;
 // RFC 6455 §5.5: a control frame's payload is at most 125 bytes, 2 of them the close code.
 constexpr size_t kMaxCloseReason = 123;
+// Bytes of answers the writer gathers into one write before sending them.
+constexpr size_t kMaxWriteBatch = 256 * 1024;
 
-using WebSocket = websocket::stream<beast::tcp_stream>;
+using WebSocket = websocket::stream<CoalescingStream>;
 
 // A timer used as a wake-up signal between the two coroutines of one connection (same thread, so
 // checking the condition and then waiting cannot miss a wake-up).
@@ -93,12 +98,21 @@ class Connection : public WsTransport {
   asio::awaitable<void> WriteLoop() {
     while (true) {
       if (!outbox_.empty()) {
-        WsFrame frame = std::move(outbox_.front());
-        outbox_.pop_front();
-        socket_.binary(frame.binary);
-        auto [error, written] = co_await socket_.async_write(asio::buffer(frame.payload), kAsTuple);
+        CoalescingStream& stream = socket_.next_layer();
+        stream.Cork();
+        size_t batch = 0;
+        boost::system::error_code error;
+        while (!error && !outbox_.empty() && batch < kMaxWriteBatch) {
+          WsFrame frame = std::move(outbox_.front());
+          outbox_.pop_front();
+          batch += frame.payload.size();
+          socket_.binary(frame.binary);
+          std::tie(error, std::ignore) =
+              co_await socket_.async_write(asio::buffer(frame.payload), kAsTuple);
+        }
+        auto [flush_error] = co_await stream.async_flush(kAsTuple);
         wake_reader_.Notify();
-        if (error) break;
+        if (error || flush_error) break;
       } else if (close_) {
         co_await socket_.async_close(*close_, kAsTuple);
         break;
@@ -110,7 +124,7 @@ class Connection : public WsTransport {
     }
     // Nothing more can be written: make a read still waiting on the socket end as well.
     boost::system::error_code ignored;
-    beast::get_lowest_layer(socket_).socket().close(ignored);
+    beast::get_lowest_layer(socket_).close(ignored);
     writer_running_ = false;
     writer_exited_.Notify();
   }
@@ -121,7 +135,7 @@ class Connection : public WsTransport {
     wake_writer_.Notify();
     if (writer_running_) {
       boost::system::error_code ignored;
-      beast::get_lowest_layer(socket_).socket().close(ignored);
+      beast::get_lowest_layer(socket_).close(ignored);
     }
     while (writer_running_) co_await writer_exited_.Wait();
   }
@@ -180,9 +194,8 @@ asio::awaitable<void> ServeHranaWebSocket(beast::tcp_stream stream,
   }
 
   const auto executor = stream.get_executor();
-  WebSocket socket(std::move(stream));
   // Beast's own WebSocket timeouts replace the TCP stream's.
-  beast::get_lowest_layer(socket).expires_never();
+  WebSocket socket(stream.release_socket());
   auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
   timeouts.idle_timeout = kIdleTimeout;
   timeouts.keep_alive_pings = true;
@@ -207,7 +220,7 @@ asio::awaitable<void> ServeHranaWebSocket(beast::tcp_stream stream,
   settings.max_response_size = config.max_response_size;
   settings.max_cursor_size = 8 * config.max_response_size;
   settings.max_sql_bytes = config.max_request_size;
-  settings.client_socket = beast::get_lowest_layer(socket).socket().native_handle();
+  settings.client_socket = beast::get_lowest_layer(socket).native_handle();
   std::shared_ptr<HranaWsSession> session =
       HranaWsSession::Create(std::move(settings), &connection);
   asio::co_spawn(executor, connection.WriteLoop(), asio::detached);

@@ -85,8 +85,37 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptions& op
 }
 
 Connection::~Connection() {
-  cache_.Clear();  // statements must be finalized before the connection closes
+  // Statements must be finalized before the connection closes.
+  snapshot_hold_.reset();
+  cache_.Clear();
   sqlite3_close_v2(db_);
+}
+
+Status Connection::HoldSnapshot() {
+  ReleaseSnapshot();
+  if (!snapshot_hold_) {
+    // Any statement that reads the database and returns a row would do; this one reads a single
+    // header field, and stays allowed by the authorizer (it sets nothing).
+    sqlite3_stmt* handle = nullptr;
+    int rc = sqlite3_prepare_v3(db_, "PRAGMA schema_version", -1, SQLITE_PREPARE_PERSISTENT,
+                                &handle, nullptr);
+    if (rc != SQLITE_OK) return Status::Internal(sqlite3_errmsg(db_));
+    snapshot_hold_ = std::make_unique<Statement>(handle);
+  }
+  int rc = snapshot_hold_->Step();
+  if (rc != SQLITE_ROW) {
+    std::string message = sqlite3_errmsg(db_);
+    sqlite3_reset(snapshot_hold_->handle());
+    return Status::Internal(fmt::format("cannot hold a read snapshot: {}", message));
+  }
+  snapshot_held_ = true;
+  return Status::Ok();
+}
+
+void Connection::ReleaseSnapshot() {
+  if (!snapshot_held_) return;
+  sqlite3_reset(snapshot_hold_->handle());
+  snapshot_held_ = false;
 }
 
 Status Connection::Exec(const char* sql) {

@@ -329,19 +329,18 @@ uint32_t FrameLog::page_size() const {
 }
 
 uint64_t FrameLog::next_frame_no() const {
-  std::lock_guard lock(mutex_);
-  return next_frame_no_;
+  return next_frame_no_.load();
 }
 
 std::optional<uint64_t> FrameLog::last_frame_no() const {
-  std::lock_guard lock(mutex_);
-  if (next_frame_no_ == 0) return std::nullopt;
-  return next_frame_no_ - 1;
+  uint64_t next = next_frame_no_.load();
+  if (next == 0) return std::nullopt;
+  return next - 1;
 }
 
 uint64_t FrameLog::first_frame_no() const {
   std::lock_guard lock(mutex_);
-  return segments_.empty() ? next_frame_no_ : segments_.front()->first_frame_no;
+  return segments_.empty() ? next_frame_no_.load() : segments_.front()->first_frame_no;
 }
 
 std::optional<RecordHeader> FrameLog::last_record() const {
@@ -540,7 +539,7 @@ Result<FrameBatch> FrameLog::ReadFrames(uint64_t from, size_t max_frames) const 
   {
     std::lock_guard lock(mutex_);
     page_size = meta_.page_size;
-    uint64_t oldest = segments_.empty() ? next_frame_no_ : segments_.front()->first_frame_no;
+    uint64_t oldest = segments_.empty() ? next_frame_no_.load() : segments_.front()->first_frame_no;
     if (from < oldest) {
       batch.need_snapshot = true;
       return batch;
@@ -549,7 +548,7 @@ Result<FrameBatch> FrameLog::ReadFrames(uint64_t from, size_t max_frames) const 
       return Status::NotFound(fmt::format(
           "frame {} is beyond the end of the log (next frame is {}); the replica is ahead of this "
           "primary or follows another lineage",
-          from, next_frame_no_));
+          from, next_frame_no_.load()));
     }
     size_t collected = 0;
     auto seg = std::upper_bound(segments_.begin(), segments_.end(), from,

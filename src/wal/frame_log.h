@@ -15,6 +15,7 @@
 //   them, so the log is always "snapshot (optional) + contiguous segments from its end + 1".
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -212,7 +213,8 @@ class FrameLog {
   LogMeta meta_;
   std::vector<std::shared_ptr<Segment>> segments_;  // ascending first_frame_no; last is active
   std::shared_ptr<Snapshot> snapshot_;  // when set, segments_ start at its end_frame_no + 1
-  uint64_t next_frame_no_ = 0;
+  // Changed under mutex_; read without it by the per-request replication index.
+  std::atomic<uint64_t> next_frame_no_{0};
   std::optional<RecordHeader> last_record_;
   bool closed_ = false;
   uint64_t next_listener_id_ = 1;
