@@ -29,6 +29,7 @@ struct ServeOptions {
   std::string http_auth;
   std::string max_response_size;
   std::string admin_listen_addr;
+  std::string hrana_listen_addr;
   bool no_replication_log = false;
   uint64_t max_log_size_mb = 200;
 };
@@ -109,6 +110,7 @@ int Serve(ServeOptions& options) {
     config.auth.jwt_key_text = inline_key;
   }
   if (const char* gid = std::getenv("LIBSQL_GID")) config.auth.gid = gid;
+  if (!options.hrana_listen_addr.empty()) config.hrana_listen_addr = options.hrana_listen_addr;
   if (!options.admin_listen_addr.empty()) {
     spdlog::warn("--admin-listen-addr is accepted but the admin API is not served yet");
   }
@@ -150,12 +152,17 @@ int Serve(ServeOptions& options) {
     fmt::print(
         "edgelite {}\n  data:  {}\n  url:   http://{}  (libsql://{}?tls=0)\n  auth:  {}\n"
         "  durability: {}\n",
-        EDGELITE_VERSION, std::filesystem::absolute(config.db_path).string(), *bound, *bound,
+        EDGELITE_VERSION, std::filesystem::absolute(config.db_path).string(), bound->http,
+        bound->http,
         (*authenticator)->enabled() ? "required" : "disabled (anyone can read and write)",
         options.durability);
+    if (bound->hrana) fmt::print("  hrana: ws://{}  (WebSocket only)\n", *bound->hrana);
     std::fflush(stdout);
   }
-  spdlog::info("listening for incoming user HTTP connection on {}", *bound);
+  spdlog::info("listening for incoming user HTTP connection on {}", bound->http);
+  if (bound->hrana) {
+    spdlog::info("listening for incoming Hrana WebSocket connections on {}", *bound->hrana);
+  }
   http.Run();
 
   // The listener is down: roll back open transactions, then let the writer finish.
@@ -181,6 +188,11 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
                    "Address for the user HTTP API")
       ->envname("SQLD_HTTP_LISTEN_ADDR")
       ->capture_default_str();
+  serve
+      ->add_option("-l,--hrana-listen-addr", options->hrana_listen_addr,
+                   "Address for a listener that serves only Hrana over WebSocket (sqld's legacy "
+                   "Hrana port)")
+      ->envname("SQLD_HRANA_LISTEN_ADDR");
   serve->add_option("--admin-listen-addr", options->admin_listen_addr, "Address for the admin API")
       ->envname("SQLD_ADMIN_LISTEN_ADDR");
   serve

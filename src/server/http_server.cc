@@ -149,11 +149,14 @@ struct HttpServer::Impl {
         pool(IoThreadCount(config)),
         io(pool.first()),
         acceptor(io),
+        hrana_acceptor(io),
         reaper(io),
         signals(io) {}
 
-  asio::awaitable<void> Accept();
-  asio::awaitable<void> Serve(tcp::socket socket);
+  // Accepts connections on `listener` until shutdown; on the WebSocket-only listener every
+  // connection must upgrade.
+  asio::awaitable<void> Accept(tcp::acceptor& listener, bool websocket_only);
+  asio::awaitable<void> Serve(tcp::socket socket, bool websocket_only);
   asio::awaitable<void> ExpireIdleStreams();
   void Shutdown();
 
@@ -163,6 +166,7 @@ struct HttpServer::Impl {
   IoContextPool pool;
   asio::io_context& io;  // the first thread's: accepting, signals, the stream reaper
   tcp::acceptor acceptor;
+  tcp::acceptor hrana_acceptor;  // open only with --hrana-listen-addr
   asio::steady_timer reaper;
   asio::signal_set signals;
   std::atomic<size_t> connections{0};
@@ -175,22 +179,37 @@ HttpServer::HttpServer(const ServerConfig& config, HranaHttpService* service,
 
 HttpServer::~HttpServer() = default;
 
-Result<std::string> HttpServer::Bind() {
-  auto endpoint = ParseListenAddress(impl_->config.http_listen_addr);
+namespace {
+
+// Opens `listener` on `address`; returns the address bound.
+Result<std::string> Listen(tcp::acceptor& listener, const std::string& address) {
+  auto endpoint = ParseListenAddress(address);
   if (!endpoint.ok()) return endpoint.status();
   boost::system::error_code error;
-  impl_->acceptor.open(endpoint->protocol(), error);
-  if (!error) impl_->acceptor.set_option(asio::socket_base::reuse_address(true), error);
-  if (!error) impl_->acceptor.bind(*endpoint, error);
-  if (!error) impl_->acceptor.listen(asio::socket_base::max_listen_connections, error);
-  if (error) {
-    return Status::Io(
-        fmt::format("cannot listen on {}: {}", impl_->config.http_listen_addr, error.message()));
-  }
-  auto bound = impl_->acceptor.local_endpoint();
+  listener.open(endpoint->protocol(), error);
+  if (!error) listener.set_option(asio::socket_base::reuse_address(true), error);
+  if (!error) listener.bind(*endpoint, error);
+  if (!error) listener.listen(asio::socket_base::max_listen_connections, error);
+  if (error) return Status::Io(fmt::format("cannot listen on {}: {}", address, error.message()));
+  auto bound = listener.local_endpoint();
   std::string host = bound.address().to_string();
   if (bound.address().is_v6()) host = "[" + host + "]";
   return fmt::format("{}:{}", host, bound.port());
+}
+
+}  // namespace
+
+Result<HttpServer::BoundAddresses> HttpServer::Bind() {
+  BoundAddresses bound;
+  auto http = Listen(impl_->acceptor, impl_->config.http_listen_addr);
+  if (!http.ok()) return http.status();
+  bound.http = std::move(http).value();
+  if (impl_->config.hrana_listen_addr) {
+    auto hrana = Listen(impl_->hrana_acceptor, *impl_->config.hrana_listen_addr);
+    if (!hrana.ok()) return hrana.status();
+    bound.hrana = std::move(hrana).value();
+  }
+  return bound;
 }
 
 void HttpServer::Run() {
@@ -202,7 +221,11 @@ void HttpServer::Run() {
     spdlog::info("received signal {}, shutting down", signal);
     impl.Shutdown();
   });
-  asio::co_spawn(impl.io, impl.Accept(), asio::detached);
+  asio::co_spawn(impl.io, impl.Accept(impl.acceptor, /*websocket_only=*/false), asio::detached);
+  if (impl.hrana_acceptor.is_open()) {
+    asio::co_spawn(impl.io, impl.Accept(impl.hrana_acceptor, /*websocket_only=*/true),
+                   asio::detached);
+  }
   asio::co_spawn(impl.io, impl.ExpireIdleStreams(), asio::detached);
   impl.pool.Run();
 }
@@ -215,14 +238,15 @@ void HttpServer::Impl::Shutdown() {
   if (stopped.exchange(true)) return;
   boost::system::error_code ignored;
   acceptor.close(ignored);
+  hrana_acceptor.close(ignored);
   reaper.cancel();
   signals.cancel();
   pool.Stop();
 }
 
-asio::awaitable<void> HttpServer::Impl::Accept() {
+asio::awaitable<void> HttpServer::Impl::Accept(tcp::acceptor& listener, bool websocket_only) {
   while (!stopped) {
-    auto [error, socket] = co_await acceptor.async_accept(pool.next(), kAsTuple);
+    auto [error, socket] = co_await listener.async_accept(pool.next(), kAsTuple);
     if (error) {
       if (error == asio::error::operation_aborted || stopped) co_return;
       // Out of file descriptors and the like: wait a little rather than spin.
@@ -238,11 +262,11 @@ asio::awaitable<void> HttpServer::Impl::Accept() {
     }
     socket.set_option(tcp::no_delay(true), error);
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, Serve(std::move(socket)), asio::detached);
+    asio::co_spawn(executor, Serve(std::move(socket), websocket_only), asio::detached);
   }
 }
 
-asio::awaitable<void> HttpServer::Impl::Serve(tcp::socket socket) {
+asio::awaitable<void> HttpServer::Impl::Serve(tcp::socket socket, bool websocket_only) {
   connections.fetch_add(1);
   struct Counted {
     std::atomic<size_t>& count;
@@ -286,7 +310,19 @@ asio::awaitable<void> HttpServer::Impl::Serve(tcp::socket socket) {
     }
     http::request<http::string_body> raw = parser.release();
     if (IsWebSocketUpgrade(raw)) {  // Hrana over WebSocket takes the connection over
-      co_await ServeHranaWebSocket(std::move(stream), std::move(raw), *service, kUpgradeServerName);
+      co_await ServeHranaWebSocket(std::move(stream), std::move(raw), *service,
+                                   websocket_only ? kTcpServerName : kUpgradeServerName);
+      co_return;
+    }
+    if (websocket_only) {
+      spdlog::info("rejected HTTP request on the WebSocket-only Hrana listener: {} {}",
+                   raw.method_string(), raw.target());
+      co_await WriteResponse(
+          stream,
+          HttpResponse::Text(400,
+                             "This port serves only Hrana over WebSocket; send HTTP requests to "
+                             "the HTTP port (--http-listen-addr)"),
+          raw.version(), /*keep_alive=*/false);
       co_return;
     }
     bool keep_alive = raw.keep_alive();

@@ -1,9 +1,12 @@
 // HttpServer: the user-facing HTTP/1.1 listener (Boost.Beast over Asio). It owns the I/O threads,
 // accepts connections, parses requests with limits, hands them to HranaHttpService and writes the
-// responses with sqld's permissive CORS headers. Beast is included by http_server.cc only.
+// responses with sqld's permissive CORS headers. With --hrana-listen-addr it also serves sqld's
+// WebSocket-only Hrana listener, whose connections must all upgrade. Beast is included by
+// http_server.cc only.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/status.h"
@@ -18,8 +21,13 @@ class HttpServer {
   HttpServer(const ServerConfig& config, HranaHttpService* service, StreamRegistry* streams);
   ~HttpServer();
 
-  // Binds the listener; returns the address actually bound (the port is chosen when given as 0).
-  Result<std::string> Bind();
+  // The addresses actually bound (a port given as 0 is chosen when binding).
+  struct BoundAddresses {
+    std::string http;
+    std::optional<std::string> hrana;  // the WebSocket-only listener, when configured
+  };
+  // Binds the listeners.
+  Result<BoundAddresses> Bind();
   // Serves until SIGINT/SIGTERM or Stop(), on the configured number of I/O threads.
   void Run();
   void Stop();

@@ -31,7 +31,7 @@ for (const kind of SERVER_KINDS) {
 }
 
 /** Reserves a free loopback port by binding port 0 and closing the socket again. */
-function freePort() {
+export function freePort() {
   return new Promise((resolvePort, reject) => {
     const srv = createServer();
     srv.unref();
