@@ -47,7 +47,7 @@ int Authorize(void*, int action, const char* arg1, const char* arg2, const char*
 StatementLease::~StatementLease() {
   if (statement_ && connection_) {
     statement_->Reset();
-    connection_->Return(std::move(sql_), std::move(statement_));
+    connection_->Return(sql_, std::move(statement_));
   }
 }
 
@@ -157,8 +157,8 @@ Result<Connection::Prepared> Connection::Prepare(std::string_view sql, SqliteErr
   return Prepared{StatementLease(owner, std::string(sql), std::move(statement)), rest};
 }
 
-void Connection::Return(std::string sql, std::unique_ptr<Statement> statement) {
-  cache_.Put(std::move(sql), std::move(statement));
+void Connection::Return(std::string_view sql, std::unique_ptr<Statement> statement) {
+  cache_.Put(sql, std::move(statement));
 }
 
 }  // namespace edgelite::sqlite

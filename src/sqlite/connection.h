@@ -103,7 +103,7 @@ class Connection {
  private:
   friend class StatementLease;
   Connection(sqlite3* db, size_t cache_capacity) : db_(db), cache_(cache_capacity) {}
-  void Return(std::string sql, std::unique_ptr<Statement> statement);
+  void Return(std::string_view sql, std::unique_ptr<Statement> statement);
 
   sqlite3* db_;
   StatementCache cache_;

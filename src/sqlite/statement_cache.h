@@ -17,18 +17,19 @@ class StatementCache {
  public:
   explicit StatementCache(size_t capacity) : capacity_(capacity) {}
 
-  // Removes and returns the statement cached for `sql`, or nullptr. The caller gives it back with
-  // Put() when done, so a statement is never used twice at once.
+  // Lends out the statement cached for `sql`, or returns nullptr. The caller gives it back with
+  // Put() when done, so a statement is never used twice at once. The entry stays in place (now the
+  // most recently used) while the statement is out, so that a lookup and its return allocate
+  // nothing.
   std::unique_ptr<Statement> Take(std::string_view sql);
-  // Caches a reset statement under `sql`, evicting the least recently used one when full.
-  void Put(std::string sql, std::unique_ptr<Statement> statement);
+  // Caches a reset statement under `sql`, evicting the least recently used entry when full.
+  void Put(std::string_view sql, std::unique_ptr<Statement> statement);
   void Clear();
-  size_t size() const { return entries_.size(); }
 
  private:
   struct Entry {
     std::string sql;
-    std::unique_ptr<Statement> statement;
+    std::unique_ptr<Statement> statement;  // null while lent out
   };
   struct Hash {
     using is_transparent = void;
@@ -37,7 +38,8 @@ class StatementCache {
 
   size_t capacity_;
   std::list<Entry> entries_;  // most recently used first
-  std::unordered_map<std::string, std::list<Entry>::iterator, Hash, std::equal_to<>> index_;
+  // Keys view the entries' own text.
+  std::unordered_map<std::string_view, std::list<Entry>::iterator, Hash, std::equal_to<>> index_;
 };
 
 }  // namespace edgelite::sqlite
