@@ -136,13 +136,14 @@ int Database::OnWalCommit(void* self, sqlite3* db, const char* schema, int frame
   }
   wal::CheckpointMode mode = database->checkpoint_policy_.Choose(frames_in_wal);
   if (mode == wal::CheckpointMode::kNone) return SQLITE_OK;
-  // Idle readers would otherwise keep their snapshots, and the checkpoint could not get past them.
-  database->readers_->ReleaseIdleSnapshots();
+  // Readers' held snapshots would keep the checkpoint from copying frames or restarting the WAL.
+  database->readers_->SuspendSnapshots();
   // A TRUNCATE waits for readers; on the writer's thread it may only wait briefly (it degrades to
   // PASSIVE and is tried again after a later commit).
   if (mode == wal::CheckpointMode::kTruncate) sqlite3_busy_timeout(db, kTruncateWaitMs);
   auto outcome = wal::RunCheckpoint(db, mode);
   if (mode == wal::CheckpointMode::kTruncate) sqlite3_busy_timeout(db, kWriterBusyTimeoutMs);
+  database->readers_->ResumeSnapshots();
   if (!outcome.ok()) {
     spdlog::warn("{}: checkpoint of {} failed: {}", database->options_.name, schema,
                  outcome.status().message());

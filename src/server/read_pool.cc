@@ -48,7 +48,9 @@ Result<ReadLease> ReadPool::Acquire() {
     }
     taken.connection = std::move(connection).value();
   }
-  if (data_version_) {
+  if (suspended_.load(std::memory_order_acquire)) {
+    taken.connection->ReleaseSnapshot();
+  } else if (data_version_) {
     // Read before the snapshot is taken: the snapshot then holds at least every commit counted.
     uint64_t version = data_version_();
     if (!taken.connection->holds_snapshot() || taken.snapshot_version != version) {
@@ -62,16 +64,22 @@ Result<ReadLease> ReadPool::Acquire() {
 
 void ReadPool::Return(std::unique_ptr<sqlite::Connection> connection, uint64_t snapshot_version) {
   // An outdated snapshot is of no further use, and would hold back checkpoints while idle.
-  if (connection->holds_snapshot() && data_version_() != snapshot_version) {
+  if (connection->holds_snapshot() &&
+      (suspended_.load(std::memory_order_acquire) || data_version_() != snapshot_version)) {
     connection->ReleaseSnapshot();
   }
   std::lock_guard lock(mutex_);
   idle_.push_back({std::move(connection), snapshot_version});
 }
 
-void ReadPool::ReleaseIdleSnapshots() {
+void ReadPool::SuspendSnapshots() {
+  suspended_.store(true, std::memory_order_release);
   std::lock_guard lock(mutex_);
   for (Idle& idle : idle_) idle.connection->ReleaseSnapshot();
+}
+
+void ReadPool::ResumeSnapshots() {
+  suspended_.store(false, std::memory_order_release);
 }
 
 }  // namespace edgelite::server

@@ -7,8 +7,13 @@
 // not take and release the WAL read lock for each one. A lease's snapshot is never older than the
 // moment it was acquired: Acquire takes a new one whenever the data version moved since the
 // connection's was taken, and reads the version before taking it.
+//
+// Held snapshots keep checkpoints from copying frames (and TRUNCATE from finishing), so the writer
+// suspends them around each checkpoint: readers then lock the WAL only while a statement runs, as
+// without holds, and the checkpoint gets the gaps it needs.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -60,9 +65,10 @@ class ReadPool {
   // A free connection, a new one if none is free, or ResourceExhausted at the limit.
   Result<ReadLease> Acquire();
 
-  // Ends the snapshots idle connections hold: until then a checkpoint cannot copy the frames
-  // committed after them, nor the WAL restart from its beginning.
-  void ReleaseIdleSnapshots();
+  // Ends the snapshots idle connections hold and takes no new ones until ResumeSnapshots; leases
+  // out at the time release theirs when they come back.
+  void SuspendSnapshots();
+  void ResumeSnapshots();
 
  private:
   friend class ReadLease;
@@ -75,6 +81,7 @@ class ReadPool {
   sqlite::ConnectionOptions options_;
   size_t max_connections_;
   std::function<uint64_t()> data_version_;
+  std::atomic<bool> suspended_{false};
   std::mutex mutex_;
   std::vector<Idle> idle_;
   size_t open_ = 0;

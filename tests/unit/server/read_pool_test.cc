@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include "server/database.h"
 #include "wal/capture_vfs.h"
@@ -108,8 +110,44 @@ TEST_F(ReadPoolTest, IdleSnapshotsAreReleasedForACheckpoint) {
   // The snapshot is older than the WAL's end: TRUNCATE must wait for it, and gives up at once.
   ASSERT_TRUE(writer_->Exec("INSERT INTO t VALUES (2)").ok());
   EXPECT_EQ(TruncateCheckpoint(), SQLITE_BUSY);
-  database_->readers().ReleaseIdleSnapshots();
+  database_->readers().SuspendSnapshots();
   EXPECT_EQ(TruncateCheckpoint(), SQLITE_OK);
+}
+
+TEST_F(ReadPoolTest, NoSnapshotsAreHeldWhileSuspended) {
+  database_->readers().SuspendSnapshots();
+  {
+    auto lease = database_->readers().Acquire();
+    ASSERT_TRUE(lease.ok());
+    EXPECT_FALSE(lease->get()->holds_snapshot());
+    EXPECT_EQ(CountRows(*lease->get()), 1);
+  }
+  database_->readers().ResumeSnapshots();
+  auto lease = database_->readers().Acquire();
+  ASSERT_TRUE(lease.ok());
+  EXPECT_TRUE(lease->get()->holds_snapshot());
+}
+
+// What the writer does after commits: with snapshots suspended, a TRUNCATE checkpoint finds the
+// moments without readers it needs even while readers keep reading.
+TEST_F(ReadPoolTest, ACheckpointGetsThroughWhileReadersKeepReading) {
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {
+    while (!stop) {
+      auto lease = database_->readers().Acquire();
+      ASSERT_TRUE(lease.ok());
+      CountRows(*lease->get());
+    }
+  });
+  sqlite3_busy_timeout(writer_->handle(), 200);
+  for (int round = 0; round < 20; ++round) {
+    ASSERT_TRUE(writer_->Exec("INSERT INTO t VALUES (1)").ok());
+    database_->readers().SuspendSnapshots();
+    EXPECT_EQ(TruncateCheckpoint(), SQLITE_OK) << "round " << round;
+    database_->readers().ResumeSnapshots();
+  }
+  stop = true;
+  reader.join();
 }
 
 TEST_F(ReadPoolTest, AnOutdatedSnapshotIsReleasedWhenTheLeaseReturns) {
