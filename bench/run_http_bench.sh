@@ -18,6 +18,8 @@
 #   WARMUP_SECONDS unmeasured warm-up seconds per run (default 2)
 #   ROWS           rows in the point-read table (default 100000)
 #   READ_CONNECTIONS / INSERT_CONNECTIONS / STATIC_CONNECTIONS  (defaults 16 / 64 / 64)
+#   MIXED_INSERT_CONNECTIONS  inserting connections that run alongside READ_CONNECTIONS reading
+#                  in the mixed runs (default 32)
 #   IDLE_TIMEOUT_SECONDS  how long a server may stay busy with no load before it is restarted
 #                  (default 10; see settle)
 #   RESULTS_DIR    where to write results (default bench/results/<UTC timestamp>)
@@ -36,6 +38,7 @@ readonly ROWS="${ROWS:-100000}"
 readonly READ_CONNECTIONS="${READ_CONNECTIONS:-16}"
 readonly INSERT_CONNECTIONS="${INSERT_CONNECTIONS:-64}"
 readonly STATIC_CONNECTIONS="${STATIC_CONNECTIONS:-64}"
+readonly MIXED_INSERT_CONNECTIONS="${MIXED_INSERT_CONNECTIONS:-32}"
 readonly IDLE_TIMEOUT_SECONDS="${IDLE_TIMEOUT_SECONDS:-10}"
 readonly RESULTS_DIR="${RESULTS_DIR:-$BENCH_DIR/results/$(date -u +%Y%m%dT%H%M%SZ)}"
 
@@ -48,7 +51,7 @@ read -r PORT_EDGELITE PORT_EDGELITE_STRONG PORT_SQLD PORT_SQLD_ADMIN PORT_NGINX 
 
 write_environment "repetitions=$REPETITIONS seconds=$RUN_SECONDS warmup=$WARMUP_SECONDS" \
   "rows=$ROWS read_connections=$READ_CONNECTIONS insert_connections=$INSERT_CONNECTIONS" \
-  "static_connections=$STATIC_CONNECTIONS"
+  "static_connections=$STATIC_CONNECTIONS mixed_insert_connections=$MIXED_INSERT_CONNECTIONS"
 
 log "results: $RESULTS_DIR"
 log "starting servers on 127.0.0.1"
@@ -97,7 +100,9 @@ fi
 
 # --- measurement ------------------------------------------------------------------------------
 
-# The plan of one repetition: "workload server connections" per run.
+# The plan of one repetition: "workload server connections" per run. A mixed run is point reads
+# and inserts at the same time on one server, recorded as the workloads mixed-read and
+# mixed-insert: reads must stay fast while writes land, and writes must not starve.
 readonly PLAN=(
   "point-read edgelite $READ_CONNECTIONS"
   "point-read sqld $READ_CONNECTIONS"
@@ -105,7 +110,33 @@ readonly PLAN=(
   "insert edgelite-strong $INSERT_CONNECTIONS"
   "insert sqld $INSERT_CONNECTIONS"
   "static nginx $STATIC_CONNECTIONS"
+  "mixed edgelite $READ_CONNECTIONS+$MIXED_INSERT_CONNECTIONS"
+  "mixed sqld $READ_CONNECTIONS+$MIXED_INSERT_CONNECTIONS"
 )
+
+# measure REPETITION WORKLOAD SERVER PORT CONNECTIONS RECORDED_AS: one load generator run,
+# appended to the results as workload RECORDED_AS.
+measure() {
+  local repetition="$1" workload="$2" server="$3" port="$4" connections="$5" recorded_as="$6"
+  local line
+  # The generator stops on its own at warm-up + duration even if the server stalls; the outer
+  # timeout only guards against a bug in it.
+  line="$(timeout "$(sum_seconds "$RUN_SECONDS" "$WARMUP_SECONDS" 30)" "$LOADGEN_BIN" run \
+    --workload "$workload" --port "$port" --connections "$connections" \
+    --seconds "$RUN_SECONDS" --warmup "$WARMUP_SECONDS" --rows "$ROWS" --label "$server" \
+    2>>"$RESULTS_DIR/loadgen.stderr")" || {
+    log "  [$repetition/$REPETITIONS] $recorded_as $server: the load generator failed"
+    return 0
+  }
+  line="{\"repetition\":$repetition,${line#\{}"
+  line="${line/\"workload\":\"$workload\"/\"workload\":\"$recorded_as\"}"
+  printf '%s\n' "$line" >>"$RESULTS_FILE"
+  printf '  [%s/%s] %-12s %-15s c=%-3s %10s req/s  p50 %9s us  p99 %9s us  errors %s%s\n' \
+    "$repetition" "$REPETITIONS" "$recorded_as" "$server" "$connections" \
+    "$(json_number "$line" rps)" "$(json_number "$line" p50_us)" "$(json_number "$line" p99_us)" \
+    "$(json_number "$line" errors)" \
+    "$([[ "$(json_number "$line" requests_ok)" == 0 ]] && echo '  (nothing completed)')" >&2
+}
 
 run_one() {
   local repetition="$1" workload="$2" server="$3" connections="$4"
@@ -113,24 +144,16 @@ run_one() {
   # Looked up after settling: a server that was restarted and did not come back is skipped.
   local port="${SERVER_PORT[$server]:-}"
   [[ -n "$port" ]] || return 0
-  local line
   printf '== repetition %s: %s on %s, %s connections\n' "$repetition" "$workload" "$server" \
     "$connections" >>"$RESULTS_DIR/loadgen.stderr"
-  # The generator stops on its own at warm-up + duration even if the server stalls; the outer
-  # timeout only guards against a bug in it.
-  line="$(timeout "$(sum_seconds "$RUN_SECONDS" "$WARMUP_SECONDS" 30)" "$LOADGEN_BIN" run \
-    --workload "$workload" --port "$port" --connections "$connections" \
-    --seconds "$RUN_SECONDS" --warmup "$WARMUP_SECONDS" --rows "$ROWS" --label "$server" \
-    2>>"$RESULTS_DIR/loadgen.stderr")" || {
-    log "  [$repetition/$REPETITIONS] $workload $server: the load generator failed"
-    return 0
-  }
-  printf '{"repetition":%s,%s\n' "$repetition" "${line#\{}" >>"$RESULTS_FILE"
-  printf '  [%s/%s] %-10s %-15s c=%-3s %10s req/s  p50 %9s us  p99 %9s us  errors %s%s\n' \
-    "$repetition" "$REPETITIONS" "$workload" "$server" "$connections" \
-    "$(json_number "$line" rps)" "$(json_number "$line" p50_us)" "$(json_number "$line" p99_us)" \
-    "$(json_number "$line" errors)" \
-    "$([[ "$(json_number "$line" requests_ok)" == 0 ]] && echo '  (nothing completed)')" >&2
+  if [[ "$workload" == mixed ]]; then
+    measure "$repetition" point-read "$server" "$port" "${connections%+*}" mixed-read &
+    local reader=$!
+    measure "$repetition" insert "$server" "$port" "${connections#*+}" mixed-insert
+    wait "$reader"  # only that one: the servers are background jobs of this shell too
+  else
+    measure "$repetition" "$workload" "$server" "$port" "$connections" "$workload"
+  fi
 }
 
 if ((${#SERVER_PORT[@]} == 0)); then
@@ -150,6 +173,16 @@ done
 
 # --- summary ----------------------------------------------------------------------------------
 
+# table_row WORKLOAD SERVER CONNECTIONS: the results table's row, when there are results.
+table_row() {
+  local workload="$1" server="$2" connections="$3"
+  [[ -n "$(median "$workload" "$server" rps)" ]] || return 0
+  echo "| $workload | $server | $connections | $(median "$workload" "$server" rps) |" \
+    "$(median "$workload" "$server" p50_us) | $(median "$workload" "$server" p99_us) |" \
+    "$(median "$workload" "$server" p999_us) | $(median "$workload" "$server" max_us) |" \
+    "$(total "$workload" "$server" errors) |"
+}
+
 summary() {
   local read_e read_s read_p99_e read_p99_s static_n insert_e insert_es insert_s
   read_e="$(median point-read edgelite rps)"
@@ -160,6 +193,11 @@ summary() {
   insert_e="$(median insert edgelite rps)"
   insert_es="$(median insert edgelite-strong rps)"
   insert_s="$(median insert sqld rps)"
+  local mixed_read_e mixed_read_s mixed_insert_e mixed_insert_s
+  mixed_read_e="$(median mixed-read edgelite rps)"
+  mixed_read_s="$(median mixed-read sqld rps)"
+  mixed_insert_e="$(median mixed-insert edgelite rps)"
+  mixed_insert_s="$(median mixed-insert sqld rps)"
 
   local r_read r_p99 r_floor r_insert r_strong
   r_read="$(ratio "$read_e" "$read_s" 1 '%.1fx')"
@@ -181,17 +219,20 @@ summary() {
   echo "| Point reads as % of the nginx floor (c=$STATIC_CONNECTIONS) | $(or_na "$read_e") | $(or_na "$static_n") | ${r_floor} | >= 40%: $(verdict "$r_floor" 40) |"
   echo "| Inserts, c=$INSERT_CONNECTIONS, relaxed, req/s (edgelite / sqld) | $(or_na "$insert_e") | $(or_na "$insert_s") | ${r_insert} | >= 10x: $(verdict "$r_insert" 10) |"
   echo "| Inserts, c=$INSERT_CONNECTIONS, edgelite strong / sqld, req/s | $(or_na "$insert_es") | $(or_na "$insert_s") | ${r_strong} | >= 5x: $(verdict "$r_strong" 5) |"
+  echo "| Mixed: point reads (c=$READ_CONNECTIONS) while inserting, req/s | $(or_na "$mixed_read_e") | $(or_na "$mixed_read_s") | $(ratio "$mixed_read_e" "$mixed_read_s" 1 '%.1fx') | — |"
+  echo "| Mixed: inserts (c=$MIXED_INSERT_CONNECTIONS) while reading, req/s | $(or_na "$mixed_insert_e") | $(or_na "$mixed_insert_s") | $(ratio "$mixed_insert_e" "$mixed_insert_s" 1 '%.1fx') | — |"
   echo
   echo "| Workload | Server | conns | req/s | p50 µs | p99 µs | p99.9 µs | max µs | errors (all runs) |"
   echo "|---|---|---|---|---|---|---|---|---|"
   local entry workload server connections
   for entry in "${PLAN[@]}"; do
     read -r workload server connections <<<"$entry"
-    [[ -n "$(median "$workload" "$server" rps)" ]] || continue
-    echo "| $workload | $server | $connections | $(median "$workload" "$server" rps) |" \
-      "$(median "$workload" "$server" p50_us) | $(median "$workload" "$server" p99_us) |" \
-      "$(median "$workload" "$server" p999_us) | $(median "$workload" "$server" max_us) |" \
-      "$(total "$workload" "$server" errors) |"
+    if [[ "$workload" == mixed ]]; then
+      table_row mixed-read "$server" "${connections%+*}"
+      table_row mixed-insert "$server" "${connections#*+}"
+    else
+      table_row "$workload" "$server" "$connections"
+    fi
   done
   restarts_note
   echo
