@@ -82,8 +82,6 @@ class Connection {
   bool autocommit() const { return sqlite3_get_autocommit(db_) != 0; }
   int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
   int64_t changes() const { return sqlite3_changes64(db_); }
-  void Interrupt() { sqlite3_interrupt(db_); }
-  void ClearStatementCache() { cache_.Clear(); }
 
   // Snapshot holding. In WAL mode each autocommit statement starts and ends a read transaction of
   // its own, taking and releasing a WAL read lock (under a mutex that every connection of the
