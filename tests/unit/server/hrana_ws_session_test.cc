@@ -12,12 +12,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <filesystem>
 #include <map>
 #include <mutex>
 #include <set>
 
 #include "unit/server/auth/jwt_test_support.h"
+#include "unit/server/test_database.h"
 
 namespace edgelite::server {
 namespace {
@@ -130,15 +130,7 @@ struct Client {
 class HranaWsSessionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    directory_ = std::filesystem::temp_directory_path() /
-                 ("edgelite-ws-session-test-" + std::to_string(::getpid()) + "-" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(directory_);
-    DatabaseOptions options;
-    options.directory = directory_;
-    auto opened = Database::Open(options);
-    ASSERT_TRUE(opened.ok()) << opened.status().message();
-    database_ = std::move(opened).value();
+    ASSERT_NE(database_.get(), nullptr);
     UseAuth(auth::AuthConfig{});
   }
   void TearDown() override {
@@ -146,8 +138,7 @@ class HranaWsSessionTest : public ::testing::Test {
     for (auto& client : clients_) Shutdown(*client);
     tasks_.RunPending();
     clients_.clear();
-    database_.reset();
-    std::filesystem::remove_all(directory_);
+    database_.Close();
   }
 
   void UseAuth(auth::AuthConfig config) {
@@ -212,8 +203,7 @@ class HranaWsSessionTest : public ::testing::Test {
     EXPECT_TRUE(tasks_.RunUntil([&] { return done; })) << "streams were not released";
   }
 
-  std::filesystem::path directory_;
-  std::unique_ptr<Database> database_;
+  test::TestDatabase database_;
   std::unique_ptr<auth::Authenticator> authenticator_;
   TaskQueue tasks_;
   std::vector<std::unique_ptr<Client>> clients_;

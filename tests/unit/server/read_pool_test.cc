@@ -4,13 +4,12 @@
 #include "server/read_pool.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <filesystem>
 #include <thread>
 
 #include "server/database.h"
+#include "unit/server/test_database.h"
 #include "wal/capture_vfs.h"
 
 namespace edgelite::server {
@@ -19,15 +18,7 @@ namespace {
 class ReadPoolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    directory_ = std::filesystem::temp_directory_path() /
-                 ("edgelite-read-pool-test-" + std::to_string(::getpid()) + "-" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(directory_);
-    DatabaseOptions options;
-    options.directory = directory_;
-    auto opened = Database::Open(options);
-    ASSERT_TRUE(opened.ok()) << opened.status().message();
-    database_ = std::move(opened).value();
+    ASSERT_NE(database_.get(), nullptr);
     // A second writing connection, captured like the server's own writer, so commits move the
     // data version.
     sqlite::ConnectionOptions writer;
@@ -42,8 +33,7 @@ class ReadPoolTest : public ::testing::Test {
   }
   void TearDown() override {
     writer_.reset();
-    database_.reset();
-    std::filesystem::remove_all(directory_);
+    database_.Close();
   }
 
   static int64_t CountRows(sqlite::Connection& connection) {
@@ -62,8 +52,7 @@ class ReadPoolTest : public ::testing::Test {
                                      nullptr, nullptr);
   }
 
-  std::filesystem::path directory_;
-  std::unique_ptr<Database> database_;
+  test::TestDatabase database_;
   std::unique_ptr<sqlite::Connection> writer_;
 };
 

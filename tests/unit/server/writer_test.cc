@@ -5,12 +5,12 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <future>
 #include <latch>
 
 #include "hrana/request_executor.h"
 #include "server/database.h"
+#include "unit/server/test_database.h"
 
 namespace edgelite::server {
 namespace {
@@ -18,20 +18,8 @@ namespace {
 class WriterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    directory_ = std::filesystem::temp_directory_path() /
-                 ("edgelite-writer-test-" + std::to_string(::getpid()) + "-" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(directory_);
-    DatabaseOptions options;
-    options.directory = directory_;
-    auto opened = Database::Open(options);
-    ASSERT_TRUE(opened.ok()) << opened.status().message();
-    database_ = std::move(opened).value();
+    ASSERT_NE(database_.get(), nullptr);
     ASSERT_TRUE(Execute(0, "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT UNIQUE)").get().ok);
-  }
-  void TearDown() override {
-    database_.reset();
-    std::filesystem::remove_all(directory_);
   }
 
   struct Outcome {
@@ -86,7 +74,8 @@ class WriterTest : public ::testing::Test {
     job.run = [gate, started](sqlite::Connection&, hrana::Placement) {
       started->set_value();
       gate->wait();
-      return hrana::RequestOutcome(hrana::StreamResult(hrana::StreamResponse(hrana::CloseResponse{})));
+      return hrana::RequestOutcome(
+          hrana::StreamResult(hrana::StreamResponse(hrana::CloseResponse{})));
     };
     job.done = [](WriteCompletion) {};
     database_->writer().Submit(std::move(job));
@@ -105,8 +94,7 @@ class WriterTest : public ::testing::Test {
     return count;
   }
 
-  std::filesystem::path directory_;
-  std::unique_ptr<Database> database_;
+  test::TestDatabase database_;
 };
 
 TEST_F(WriterTest, QueuedInsertsCommitTogetherWithTheirOwnRowids) {
@@ -158,8 +146,11 @@ TEST_F(WriterTest, AStatementThatRollsBackTheTransactionReRunsTheGroupAlone) {
 }
 
 TEST_F(WriterTest, ADeferredConstraintFailingAtCommitFailsOnlyItsRequest) {
-  ASSERT_TRUE(Execute(0, "CREATE TABLE child(parent INTEGER REFERENCES t(id) DEFERRABLE "
-                         "INITIALLY DEFERRED)").get().ok);
+  ASSERT_TRUE(Execute(0,
+                      "CREATE TABLE child(parent INTEGER REFERENCES t(id) DEFERRABLE "
+                      "INITIALLY DEFERRED)")
+                  .get()
+                  .ok);
   ASSERT_TRUE(Execute(0, "PRAGMA foreign_keys = ON", true).get().ok);
   auto gate = BlockWriter();
   auto good = Execute(0, "INSERT INTO t(v) VALUES ('good')");
@@ -204,7 +195,10 @@ TEST_F(WriterTest, TransactionControlInsideAGroupRunsAlone) {
   auto vacuum = Execute(0, "VACUUM");
   gate->count_down();
   EXPECT_TRUE(insert.get().ok);
-  { auto v = vacuum.get(); EXPECT_TRUE(v.ok) << v.error_code; }
+  {
+    auto v = vacuum.get();
+    EXPECT_TRUE(v.ok) << v.error_code;
+  }
   EXPECT_EQ(Count(), 1);
 }
 

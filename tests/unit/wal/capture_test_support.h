@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "unit/wal/temp_directory.h"
+#include "unit/temp_directory.h"
 #include "wal/captured_database.h"
 #include "wal/replay.h"
 
@@ -152,7 +152,7 @@ class CaptureFixture : public ::testing::Test {
     sqlite3_close(check);
   }
 
-  TempDirectory dir_;
+  test::TempDirectory dir_;
   std::unique_ptr<CapturedDatabase> captured_;
   std::vector<sqlite3*> connections_;
 };

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <thread>
 
-#include "unit/wal/temp_directory.h"
+#include "unit/temp_directory.h"
 #include "wal/posix_file.h"
 
 namespace edgelite::wal {
@@ -71,7 +71,7 @@ std::vector<std::filesystem::path> Segments(const FrameLog& log) {
 }
 
 TEST(FrameLogTest, NewLogIsEmptyWithAStableLogId) {
-  testing::TempDirectory dir;
+  test::TempDirectory dir;
   LogId id;
   {
     auto log = OpenLog(dir.path());
@@ -92,7 +92,7 @@ TEST(FrameLogTest, NewLogIsEmptyWithAStableLogId) {
 }
 
 TEST(FrameLogTest, AppendsNumberFramesFromZeroAndReadsThemBack) {
-  testing::TempDirectory dir;
+  test::TempDirectory dir;
   auto log = OpenLog(dir.path());
   TestPages first({1, 2, 5}, 1);
   auto last = log->Append(Info(3, 5, 3), first);
@@ -133,7 +133,7 @@ TEST(FrameLogTest, AppendsNumberFramesFromZeroAndReadsThemBack) {
 }
 
 TEST(FrameLogTest, BatchesEndOnTransactionBoundaries) {
-  testing::TempDirectory dir;
+  test::TempDirectory dir;
   auto log = OpenLog(dir.path());
   for (int i = 0; i < 5; ++i) {
     TestPages pages({1, 2, 3}, uint8_t(i));
@@ -150,7 +150,7 @@ TEST(FrameLogTest, BatchesEndOnTransactionBoundaries) {
 }
 
 TEST(FrameLogTest, ReopenKeepsFramesAndContinuesNumbering) {
-  testing::TempDirectory dir;
+  test::TempDirectory dir;
   {
     auto log = OpenLog(dir.path(), /*segment_bytes=*/3 * 4100);
     for (int i = 0; i < 10; ++i) {
@@ -177,7 +177,7 @@ TEST(FrameLogTest, ReopenKeepsFramesAndContinuesNumbering) {
 }
 
 TEST(FrameLogTest, TornTailIsTruncatedOnOpen) {
-  testing::TempDirectory dir;
+  test::TempDirectory dir;
   std::filesystem::path segment;
   uint64_t intact_size;
   {
@@ -205,7 +205,7 @@ TEST(FrameLogTest, TornTailIsTruncatedOnOpen) {
 }
 
 TEST(FrameLogTest, RecordWithBadCrcAndEverythingAfterIsDropped) {
-  testing::TempDirectory dir;
+  test::TempDirectory dir;
   std::filesystem::path segment;
   {
     auto log = OpenLog(dir.path());
@@ -234,7 +234,7 @@ TEST(FrameLogTest, RecordWithBadCrcAndEverythingAfterIsDropped) {
 }
 
 TEST(FrameLogTest, CorruptionInAnOlderSegmentIsAnError) {
-  testing::TempDirectory dir;
+  test::TempDirectory dir;
   std::filesystem::path first_segment;
   {
     auto log = OpenLog(dir.path(), 4100);
@@ -257,7 +257,7 @@ TEST(FrameLogTest, CorruptionInAnOlderSegmentIsAnError) {
 }
 
 TEST(FrameLogTest, RejectsPagesOutOfOrderOrBeyondCommit) {
-  testing::TempDirectory dir;
+  test::TempDirectory dir;
   auto log = OpenLog(dir.path());
   TestPages unsorted({2, 1}, 0);
   EXPECT_FALSE(log->Append(Info(2, 2), unsorted).ok());
@@ -275,7 +275,7 @@ TEST(FrameLogTest, RejectsPagesOutOfOrderOrBeyondCommit) {
 }
 
 TEST(FrameLogTest, NewLineageReplacesTheLog) {
-  testing::TempDirectory dir;
+  test::TempDirectory dir;
   auto log = OpenLog(dir.path());
   for (int i = 0; i < 3; ++i) {
     TestPages pages({1, 2}, uint8_t(i));
@@ -306,7 +306,7 @@ TEST(FrameLogTest, NewLineageReplacesTheLog) {
 }
 
 TEST(FrameLogTest, StaleLineageFromAnInterruptedSwitchIsRemoved) {
-  testing::TempDirectory dir;
+  test::TempDirectory dir;
   LogId id;
   {
     auto log = OpenLog(dir.path());
@@ -321,7 +321,7 @@ TEST(FrameLogTest, StaleLineageFromAnInterruptedSwitchIsRemoved) {
 }
 
 TEST(FrameLogTest, WaitersAndListenersSeeNewFrames) {
-  testing::TempDirectory dir;
+  test::TempDirectory dir;
   auto log = OpenLog(dir.path());
   std::atomic<uint64_t> heard{0};
   uint64_t id = log->AddListener([&](uint64_t last) { heard = last + 1; });
@@ -368,7 +368,7 @@ class FrameLogCompactionTest : public ::testing::Test {
       ASSERT_TRUE(log.Append(Info(uint32_t(pages.size()), commit), source).ok());
     }
   }
-  testing::TempDirectory dir_;
+  test::TempDirectory dir_;
 };
 
 TEST_F(FrameLogCompactionTest, FoldsOlderSegmentsIntoASnapshot) {

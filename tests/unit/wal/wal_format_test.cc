@@ -12,7 +12,7 @@
 #include <iterator>
 #include <vector>
 
-#include "unit/wal/temp_directory.h"
+#include "unit/temp_directory.h"
 #include "wal/wal_index.h"
 
 namespace edgelite::wal {
@@ -116,7 +116,7 @@ TEST(WalFormatTest, LockPageAndOffsets) {
 // SQLite's own WAL and wal-index: the frame chain validates to the last commit frame, and the
 // wal-index header (read through the unix VFS mapping, never with a raw descriptor) agrees.
 TEST(WalFormatTest, ValidatesWalWrittenBySqlite) {
-  testing::TempDirectory dir;
+  test::TempDirectory dir;
   std::string path = (dir / "db").string();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);

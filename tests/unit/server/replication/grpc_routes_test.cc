@@ -35,10 +35,7 @@ wal_log::LogOffset Offset(uint64_t next) {
 
 class ReplicationRoutesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    harness_ = std::make_unique<test::GrpcRoutesHarness>(
-        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  }
+  void SetUp() override { harness_ = std::make_unique<test::GrpcRoutesHarness>(); }
   std::unique_ptr<test::GrpcRoutesHarness> harness_;
 };
 
@@ -174,8 +171,7 @@ class ReplicationRoutesAuthTest : public ::testing::Test {
     key_ = auth::test::GenerateKeyPair();
     auth::AuthConfig config;
     config.jwt_key_text = auth::test::Base64Url(auth::test::AsChars(key_.public_key));
-    harness_ = std::make_unique<test::GrpcRoutesHarness>(
-        ::testing::UnitTest::GetInstance()->current_test_info()->name(), std::move(config));
+    harness_ = std::make_unique<test::GrpcRoutesHarness>(std::move(config));
   }
   std::string Bearer(std::string_view payload) {
     return "Bearer " + auth::test::SignToken(key_, payload);

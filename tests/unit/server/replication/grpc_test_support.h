@@ -4,19 +4,18 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <cctype>
-#include <filesystem>
 #include <future>
 
 #include "server/database.h"
 #include "server/grpc_web.h"
 #include "server/replication/grpc_routes.h"
 #include "unit/server/replication/fake_frame_source.h"
+#include "unit/server/test_database.h"
 
 namespace edgelite::replication::test {
 
@@ -81,16 +80,7 @@ inline GrpcWebReply Unframe(const server::HttpResponse& response) {
 
 class GrpcRoutesHarness {
  public:
-  explicit GrpcRoutesHarness(std::string test_name, auth::AuthConfig auth_config = {},
-                             ProxyLimits limits = {}) {
-    directory_ = std::filesystem::temp_directory_path() /
-                 ("edgelite-grpc-test-" + std::to_string(::getpid()) + "-" + test_name);
-    std::filesystem::remove_all(directory_);
-    server::DatabaseOptions options;
-    options.directory = directory_;
-    auto opened = server::Database::Open(options);
-    EXPECT_TRUE(opened.ok()) << opened.status().message();
-    database_ = std::move(opened).value();
+  explicit GrpcRoutesHarness(auth::AuthConfig auth_config = {}, ProxyLimits limits = {}) {
     auto authenticator = auth::Authenticator::Create(std::move(auth_config));
     EXPECT_TRUE(authenticator.ok()) << authenticator.status().message();
     authenticator_ = std::move(authenticator).value();
@@ -110,8 +100,6 @@ class GrpcRoutesHarness {
     routes_->proxy().DisconnectAll();
     database_->Stop();
     routes_.reset();
-    database_.reset();
-    std::filesystem::remove_all(directory_);
   }
 
   server::HttpRequest Request(std::string path, const google::protobuf::MessageLite& message,
@@ -155,8 +143,7 @@ class GrpcRoutesHarness {
   std::optional<std::string> seen_namespace;
 
  private:
-  std::filesystem::path directory_;
-  std::unique_ptr<server::Database> database_;
+  edgelite::test::TestDatabase database_;
   std::unique_ptr<auth::Authenticator> authenticator_;
   server::StreamRegistry streams_{server::StreamLimits{}};
   std::unique_ptr<GrpcRoutes> routes_;

@@ -42,8 +42,7 @@ Value ValueOf(const proxy::ResultRows& rows, int row, int column) {
 class ProxyServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    harness_ = std::make_unique<test::GrpcRoutesHarness>(
-        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    harness_ = std::make_unique<test::GrpcRoutesHarness>();
     Expect(kClientA, {"CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT UNIQUE)"});
   }
   void TearDown() override { harness_.reset(); }
@@ -226,7 +225,7 @@ TEST(ProxyServiceAuthTest, ReadOnlyTokenMayReadButNotWrite) {
   auth::test::KeyPair key = auth::test::GenerateKeyPair();
   auth::AuthConfig config;
   config.jwt_key_text = auth::test::Base64Url(auth::test::AsChars(key.public_key));
-  test::GrpcRoutesHarness harness("ProxyServiceAuthTest", std::move(config));
+  test::GrpcRoutesHarness harness(std::move(config));
   std::vector<std::pair<std::string, std::string>> writer = {
       {"x-authorization", "Bearer " + auth::test::SignToken(key, R"({"a":"rw"})")}};
   std::vector<std::pair<std::string, std::string>> reader = {

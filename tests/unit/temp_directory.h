@@ -7,14 +7,14 @@
 #include <filesystem>
 #include <string>
 
-namespace edgelite::wal::testing {
+namespace edgelite::test {
 
 class TempDirectory {
  public:
   TempDirectory() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     path_ = std::filesystem::temp_directory_path() /
-            ("edgelite-wal-" + std::to_string(::getpid()) + "-" + info->test_suite_name() + "-" +
+            ("edgelite-test-" + std::to_string(::getpid()) + "-" + info->test_suite_name() + "-" +
              info->name());
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
@@ -33,4 +33,4 @@ class TempDirectory {
   std::filesystem::path path_;
 };
 
-}  // namespace edgelite::wal::testing
+}  // namespace edgelite::test
