@@ -267,6 +267,26 @@ run_order() {
   fi
 }
 
+# run_plan: runs the calling script's PLAN (entries of a few words each) REPETITIONS times, every
+# entry as `run_one REPETITION WORDS...`, in run_order, into a fresh RESULTS_FILE. Ends the script
+# when no server came up.
+run_plan() {
+  if ((${#SERVER_PORT[@]} == 0)); then
+    log "error: no server could be started; nothing to measure"
+    exit 1
+  fi
+  log "measuring: $REPETITIONS repetitions x ${#PLAN[@]} runs x" \
+    "$(sum_seconds "$WARMUP_SECONDS" "$RUN_SECONDS") s (+ settling)"
+  : >"$RESULTS_FILE"
+  local repetition i
+  for ((repetition = 1; repetition <= REPETITIONS; repetition++)); do
+    for i in $(run_order "${#PLAN[@]}" "$repetition"); do
+      # shellcheck disable=SC2086  # A plan entry is several words on purpose.
+      run_one "$repetition" ${PLAN[$i]}
+    done
+  done
+}
+
 # Fields of our own flat JSON lines: "key":number.
 json_number() { sed -n "s/.*\"$2\":\([-0-9.eE+]*\).*/\1/p" <<<"$1"; }
 

@@ -156,20 +156,7 @@ run_one() {
   fi
 }
 
-if ((${#SERVER_PORT[@]} == 0)); then
-  log "error: no server could be started; nothing to measure"
-  exit 1
-fi
-
-log "measuring: $REPETITIONS repetitions x ${#PLAN[@]} runs x" \
-  "$(sum_seconds "$WARMUP_SECONDS" "$RUN_SECONDS") s (+ settling)"
-: >"$RESULTS_FILE"
-for ((repetition = 1; repetition <= REPETITIONS; repetition++)); do
-  for i in $(run_order "${#PLAN[@]}" "$repetition"); do
-    # shellcheck disable=SC2086  # The plan entry is three words on purpose.
-    run_one "$repetition" ${PLAN[$i]}
-  done
-done
+run_plan
 
 # --- summary ----------------------------------------------------------------------------------
 
