@@ -32,6 +32,7 @@ struct ServeOptions {
   std::string hrana_listen_addr;
   bool no_replication_log = false;
   uint64_t max_log_size_mb = 200;
+  std::string execution_trace;
 };
 
 // "10MB", "512KB", "1GB" or a plain byte count, as sqld accepts them.
@@ -122,7 +123,18 @@ int Serve(ServeOptions& options) {
   }
 
   RaiseFileLimit();
+  std::unique_ptr<server::ExecutionTrace> trace;
+  if (!options.execution_trace.empty()) {
+    auto opened = server::ExecutionTrace::Open(options.execution_trace);
+    if (!opened.ok()) {
+      spdlog::error("{}", opened.status().message());
+      return 2;
+    }
+    trace = std::move(opened).value();
+    spdlog::warn("--execution-trace: requests run one at a time (debugging only)");
+  }
   server::DatabaseOptions database_options;
+  database_options.trace = trace.get();
   database_options.directory = config.db_path / "dbs" / "default";
   database_options.durability = config.durability;
   database_options.replication_log = !options.no_replication_log;
@@ -169,7 +181,7 @@ int Serve(ServeOptions& options) {
   grpc.proxy().DisconnectAll();
   // The streams stay alive until the writer has run their releases.
   auto open_streams = streams.TakeAll();
-  for (auto& stream : open_streams) server::ReleaseStream(*stream, [] {});
+  for (auto& stream : open_streams) server::ReleaseStream(*stream);
   (*database)->Stop();
   spdlog::info("stopped");
   return 0;
@@ -224,6 +236,9 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   serve->add_flag("--no-replication-log", options->no_replication_log,
                   "Do not capture commits into the frame log (no replicas can sync; for measuring "
                   "what capture costs)");
+  serve->add_option("--execution-trace", options->execution_trace,
+                    "Debugging: run requests one at a time and write their serial order to this "
+                    "file (JSON lines)");
   serve->callback([options, &exit_code] { exit_code = Serve(*options); });
 }
 

@@ -48,7 +48,7 @@ std::variant<bool, RequestFailure> Evaluate(const ExecutionContext& context, con
       if (context.version < ProtocolVersion::kV3) {
         return RequestFailure{400, "The is_autocommit condition needs Hrana 3"};
       }
-      return context.connection->autocommit();
+      return StreamInAutocommit(context);
   }
   return RequestFailure{400, "Unknown batch condition"};
 }

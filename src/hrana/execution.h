@@ -17,15 +17,20 @@
 namespace edgelite::hrana {
 
 enum class Placement {
-  kReader,       // a pooled query_only connection, no transaction of the stream's own
-  kWriterGroup,  // the writer, inside a transaction shared with other autocommit requests
-  kWriterAlone,  // the writer in autocommit mode, or in the stream's own transaction
-  kPinned,       // a connection the stream holds for its open transaction
+  kReader,        // a pooled query_only connection; the stream is in autocommit mode
+  kWriterGroup,   // the writer, inside a transaction shared with other autocommit requests
+  kWriterAlone,   // the writer in autocommit mode: a group's request that had to run again alone
+  kPinnedReader,  // a query_only connection the stream holds for its read-only transaction
+  kOwn,           // a read-write connection of the stream's own: its transaction or its session state
 };
 
 // The executor stopped before the request had any effect that matters: run it again elsewhere.
-// kToOwnConnection is for a deferred transaction: it gets a read-write connection of its own, so
-// it holds no lock (and blocks no other writer) until it first writes, as on sqld.
+//   kToWriter: it writes; the writer group-commits it.
+//   kToWriterAlone: it cannot share the group's transaction after all (it would have failed at
+//     its own commit, or it took the group's transaction down): the writer runs it alone.
+//   kToOwnConnection: it opens a transaction or leaves state on its connection (TEMP objects,
+//     ATTACH, a setting), which must follow this stream and no other: it gets a connection of its
+//     own, as every stream has on sqld.
 struct Escalation {
   enum class Kind { kToWriter, kToWriterAlone, kToOwnConnection };
   Kind kind;
@@ -39,6 +44,22 @@ struct RequestFailure {
 
 using RequestOutcome = std::variant<StreamResult, Escalation, RequestFailure>;
 
+// What a stream carries from one request to the next besides its connection.
+struct StreamState {
+  sqlite::Session session;             // what last_insert_rowid(), changes()... read back
+  bool read_only_transaction = false;  // its open transaction began with BEGIN ... READONLY
+};
+
+// The database's write lock for a stream running on a connection of its own: the writer hands it
+// over and runs nothing until it is given back, so the stream's writes never wait in SQLite's
+// busy handler against the writer's group commits.
+class WriteGrant {
+ public:
+  virtual ~WriteGrant() = default;
+  // Waits for the lock if the stream does not hold it yet; false if it could not be had in time.
+  virtual bool Acquire() = 0;
+};
+
 struct ExecutionContext {
   sqlite::Connection* connection = nullptr;
   Placement placement = Placement::kReader;
@@ -46,10 +67,25 @@ struct ExecutionContext {
   SqlStore* sql_store = nullptr;  // may be null on v1
   bool may_write = true;
   std::string namespace_name = "default";
-  // Shared by all requests of one HTTP request: how many result bytes may still be produced.
+  // How many result bytes this request may still produce (--max-response-size, per result).
   size_t response_budget = 10 * 1024 * 1024;
   // The replication index to report after a statement that ran outside a group commit.
   std::function<uint64_t()> replication_index;
+  // The stream's state as this run found it and leaves it; kept only from the run that counts.
+  StreamState state;
+  WriteGrant* write_grant = nullptr;  // on kOwn
+  // Set by the executor: a statement left state on the connection (kOwn), so the connection is
+  // the stream's for the rest of its life.
+  bool session_state_changed = false;
+  // Set by the executor on kWriterAlone once a write committed: the request can no longer move.
+  bool committed_a_write = false;
 };
+
+// Whether the stream is in autocommit mode: true inside a group commit, whose transaction is the
+// writer's, not the stream's.
+inline bool StreamInAutocommit(const ExecutionContext& context) {
+  return context.placement == Placement::kWriterGroup || context.connection == nullptr ||
+         context.connection->autocommit();
+}
 
 }  // namespace edgelite::hrana

@@ -14,6 +14,7 @@ RequestOutcome ExecuteSequence(ExecutionContext& context, const SequenceRequest&
   auto resolved = ResolveSql(context, request.sql, request.sql_id);
   if (auto* failure = std::get_if<RequestFailure>(&resolved)) return *failure;
   std::string_view remaining = *std::get<const std::string*>(resolved);
+  if (auto error = CheckSqlText(remaining)) return StreamResult(std::move(*error));
   // Each statement runs as its own Stmt so that it goes through the same placement and
   // permission checks as `execute`.
   while (!sqlite::IsBlankSql(remaining)) {
@@ -21,6 +22,10 @@ RequestOutcome ExecuteSequence(ExecutionContext& context, const SequenceRequest&
     auto prepared = context.connection->Prepare(remaining, &error);
     if (!prepared.ok()) return StreamResult(ErrorForPrepare(error));
     std::string_view tail = prepared->tail;
+    if (tail.size() >= remaining.size()) {
+      // SQLite consumed nothing: the text cannot be split further.
+      return StreamResult(Error{"SQL string could not be parsed", "SQL_PARSE_ERROR"});
+    }
     std::string_view text = remaining.substr(0, remaining.size() - tail.size());
     prepared->statement.reset();  // ExecuteStmt prepares it again, from the cache
     remaining = tail;
@@ -40,8 +45,10 @@ RequestOutcome ExecuteDescribe(ExecutionContext& context, const DescribeRequest&
   auto resolved = ResolveSql(context, request.sql, request.sql_id);
   if (auto* failure = std::get_if<RequestFailure>(&resolved)) return *failure;
   const std::string& sql = *std::get<const std::string*>(resolved);
+  if (auto text_error = CheckSqlText(sql)) return StreamResult(std::move(*text_error));
   sqlite::SqliteError error;
-  auto prepared = context.connection->Prepare(sql, &error);
+  (void)context.connection->RefreshSchema();
+  auto prepared = context.connection->Prepare(sql, &error, /*use_cache=*/false);
   if (!prepared.ok()) return StreamResult(ErrorForPrepare(error, /*describe=*/true));
   if (!prepared->statement) {
     return StreamResult(Error{"SQL string does not contain any statement", "SQL_NO_STATEMENT"});
@@ -51,6 +58,18 @@ RequestOutcome ExecuteDescribe(ExecutionContext& context, const DescribeRequest&
         Error{"SQL string contains more than one statement", "SQL_MANY_STATEMENTS"});
   }
   sqlite::Statement& statement = **prepared->statement;
+  // A statement that leaves client state prepares as a no-op on a shared connection, and would
+  // be described as one: describe it where it may take effect, as on sqld, where preparing a
+  // setting applies it.
+  if (statement.facts().changes_session) {
+    if (context.connection->takes_client_state()) {
+      context.session_state_changed = true;
+    } else if (context.placement == Placement::kPinnedReader) {
+      return StreamResult(ClientStateInReadOnlyTransaction());
+    } else {
+      return Escalation{Escalation::Kind::kToOwnConnection};
+    }
+  }
   DescribeResult result;
   for (int i = 1; i <= statement.parameter_count(); ++i) {
     DescribeParam param;
@@ -116,8 +135,7 @@ RequestOutcome RunStreamRequest(ExecutionContext& context, const StreamRequest& 
     if (context.version < ProtocolVersion::kV3) {
       return RequestFailure{400, "The get_autocommit request needs Hrana 3"};
     }
-    bool autocommit = context.connection ? context.connection->autocommit() : true;
-    return StreamResult(StreamResponse(GetAutocommitResponse{autocommit}));
+    return StreamResult(StreamResponse(GetAutocommitResponse{StreamInAutocommit(context)}));
   }
   return StreamResult(StreamResponse(CloseResponse{}));
 }

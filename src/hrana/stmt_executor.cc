@@ -75,6 +75,17 @@ std::optional<Error> BindArguments(sqlite::Statement& statement, const Stmt& stm
 
 }  // namespace
 
+std::optional<Error> CheckSqlText(std::string_view sql) {
+  if (sql.find('\0') == std::string_view::npos) return std::nullopt;
+  return Error{"SQL string could not be parsed: it contains a NUL byte", "SQL_PARSE_ERROR"};
+}
+
+Error ClientStateInReadOnlyTransaction() {
+  return Error{"SQL input error: a read-only transaction cannot change connection state (TEMP "
+               "objects, ATTACH, PRAGMA settings); end it first",
+               "SQL_INPUT_ERROR"};
+}
+
 Error ErrorForSqlite(const sqlite::SqliteError& error) {
   if (IsSyntaxError(error)) {
     return Error{"SQL string could not be parsed: " + error.message, "SQL_PARSE_ERROR"};
@@ -104,31 +115,103 @@ std::variant<const std::string*, RequestFailure> ResolveSql(const ExecutionConte
   return stored;
 }
 
+namespace {
+
+// Statements that open a transaction or keep state on their connection: they run on a connection
+// the stream owns (or, for a caller who may not write, on the read connection it holds).
+bool NeedsOwnConnection(sqlite::StatementKind kind, const sqlite::StatementFacts& facts,
+                        bool autocommit) {
+  if (facts.changes_session || facts.sets_pragma) return true;
+  switch (kind) {
+    case sqlite::StatementKind::kBegin:
+    case sqlite::StatementKind::kBeginImmediate:
+    case sqlite::StatementKind::kVacuum:
+      return true;
+    case sqlite::StatementKind::kSavepoint:
+      return autocommit;  // outside a transaction, SAVEPOINT begins one
+    default:
+      return false;
+  }
+}
+
+// Whether running the statement may take the database's write lock.
+bool TakesWriteLock(sqlite::StatementKind kind, const sqlite::Statement& statement) {
+  return !statement.readonly() || statement.facts().sets_pragma ||
+         kind == sqlite::StatementKind::kBeginImmediate || kind == sqlite::StatementKind::kVacuum;
+}
+
+std::optional<StmtOutcome> CheckPlacement(ExecutionContext& context, sqlite::StatementKind kind,
+                                          const sqlite::Statement& statement) {
+  const sqlite::StatementFacts& facts = statement.facts();
+  bool autocommit = context.connection->autocommit();
+  bool writes = TakesWriteLock(kind, statement);
+  switch (context.placement) {
+    case Placement::kReader:
+      if (!context.may_write) {
+        // A caller who may not write keeps its transactions on the read connection.
+        if (facts.changes_session) return Escalation{Escalation::Kind::kToOwnConnection};
+        return std::nullopt;
+      }
+      if (NeedsOwnConnection(kind, facts, autocommit)) {
+        return Escalation{Escalation::Kind::kToOwnConnection};
+      }
+      // Inside a read-only transaction opened by this request, a write fails here, as it should.
+      if (writes && autocommit) return Escalation{Escalation::Kind::kToWriter};
+      return std::nullopt;
+    case Placement::kPinnedReader:
+      if (facts.changes_session) return ClientStateInReadOnlyTransaction();
+      return std::nullopt;
+    case Placement::kWriterGroup:
+    case Placement::kWriterAlone:
+      if (NeedsOwnConnection(kind, facts, true) || sqlite::IsTransactionControl(kind)) {
+        if (context.committed_a_write) {
+          return Error{"This request changed the database and then needed a connection of its "
+                       "own; split it at the statement that opens a transaction or sets state",
+                       "SQL_INPUT_ERROR"};
+        }
+        return Escalation{Escalation::Kind::kToOwnConnection};
+      }
+      return std::nullopt;
+    case Placement::kOwn:
+      if (context.state.read_only_transaction && !autocommit && writes) {
+        return Error{"SQLite error: attempt to write a readonly database", "SQLITE_READONLY",
+                     SQLITE_READONLY};
+      }
+      if (writes && context.write_grant && !context.write_grant->Acquire()) {
+        return Error{"SQLite error: database is locked (another stream holds the write lock)",
+                     "SQLITE_BUSY", SQLITE_BUSY};
+      }
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+// After a statement inside a group commit: whether the request must leave the group, which is
+// when running alone would have given another outcome.
+bool MustLeaveGroup(const sqlite::Connection& connection) {
+  // ON CONFLICT ROLLBACK, RAISE(ROLLBACK) or an I/O error ended the group's transaction: the
+  // statements after this one would each commit on their own.
+  if (connection.autocommit()) return true;
+  // Alone, the statement would have been its own transaction and failed at its commit on a
+  // deferred constraint; in the group that check would come only at the group's COMMIT, where
+  // another request may have satisfied it.
+  int pending = 0;
+  int highwater = 0;
+  sqlite3_db_status(connection.handle(), SQLITE_DBSTATUS_DEFERRED_FKS, &pending, &highwater, 0);
+  return pending != 0;
+}
+
+}  // namespace
+
 StmtOutcome ExecuteStmt(ExecutionContext& context, const Stmt& stmt, RowConsumer* consumer) {
   auto resolved = ResolveSql(context, stmt.sql, stmt.sql_id);
   if (auto* failure = std::get_if<RequestFailure>(&resolved)) return *failure;
   std::string_view sql = *std::get<const std::string*>(resolved);
+  if (auto error = CheckSqlText(sql)) return std::move(*error);
 
   sqlite::StatementKind kind = sqlite::ClassifyStatement(sql);
-  bool on_reader = context.placement == Placement::kReader;
-  if (on_reader) {
-    // PRAGMAs leave connection state behind, which must not leak into pooled read connections.
-    if (kind == sqlite::StatementKind::kBeginImmediate || kind == sqlite::StatementKind::kPragma ||
-        kind == sqlite::StatementKind::kVacuum) {
-      return Escalation{Escalation::Kind::kToWriterAlone};
-    }
-    // A caller who may not write gets its deferred transaction on the read connection.
-    if (kind == sqlite::StatementKind::kBegin && context.may_write) {
-      return Escalation{Escalation::Kind::kToOwnConnection};
-    }
-  }
-  if (context.placement == Placement::kWriterGroup &&
-      (sqlite::IsTransactionControl(kind) || kind == sqlite::StatementKind::kPragma ||
-       kind == sqlite::StatementKind::kVacuum)) {
-    return Escalation{Escalation::Kind::kToWriterAlone};
-  }
-  // libSQL's read-only transaction syntax; stock SQLite needs plain BEGIN, and a read connection
-  // makes it read-only.
+  // libSQL's read-only transaction syntax; stock SQLite needs plain BEGIN, and the stream
+  // remembers that its transaction may not write.
   if (kind == sqlite::StatementKind::kBeginReadOnly) sql = kReadOnlyBegin;
 
   sqlite::Connection& connection = *context.connection;
@@ -142,75 +225,115 @@ StmtOutcome ExecuteStmt(ExecutionContext& context, const Stmt& stmt, RowConsumer
     return Error{"SQL string contains more than one statement", "SQL_MANY_STATEMENTS"};
   }
   sqlite::Statement& statement = **prepared->statement;
-
-  if (!statement.readonly()) {
-    if (!context.may_write) return Forbidden(context);
-    if (on_reader) return Escalation{Escalation::Kind::kToWriter};
+  // SQLite applies some settings while it prepares them: where that took effect (a stream's own
+  // connection), the connection holds this stream's state from now on, whatever follows.
+  if (statement.facts().changes_session && context.connection->takes_client_state()) {
+    context.session_state_changed = true;
   }
+
+  // Permissions follow what a statement can change, not only what SQLite counts as a write: a
+  // setting changes how every later statement behaves, and BEGIN IMMEDIATE holds the write lock.
+  if (TakesWriteLock(kind, statement) && !context.may_write) return Forbidden(context);
+  if (auto placed = CheckPlacement(context, kind, statement)) return std::move(*placed);
   if (auto error = BindArguments(statement, stmt)) return *error;
 
+  bool counts_changes = kind == sqlite::StatementKind::kInsert ||
+                        kind == sqlite::StatementKind::kUpdate ||
+                        kind == sqlite::StatementKind::kDelete;
+  bool was_autocommit = connection.autocommit();
   auto started = std::chrono::steady_clock::now();
-  int64_t total_changes_before = sqlite3_total_changes64(connection.handle());
-  // The rowid is the connection's, and sqld gives every stream a fresh connection: an INSERT that
-  // inserted no rowid row reports 0 there, not some other client's last rowid.
-  if (kind == sqlite::StatementKind::kInsert) sqlite3_set_last_insert_rowid(connection.handle(), 0);
-  int64_t rowid_before = connection.last_insert_rowid();
-
   StmtResult result;
-  int column_count = statement.column_count();
-  result.cols.reserve(size_t(column_count));
-  for (int i = 0; i < column_count; ++i) {
-    Column column;
-    if (auto name = statement.column_name(i)) column.name = std::string(*name);
-    if (auto type = statement.column_decltype(i)) column.decltype_name = std::string(*type);
-    result.cols.push_back(std::move(column));
-  }
-  if (consumer) consumer->Columns(result.cols);
-
   uint64_t rows_seen = 0;
-  while (true) {
-    int rc = statement.Step();
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return ErrorForSqlite(sqlite::ErrorFromConnection(connection.handle(), rc));
-    ++rows_seen;
-    if (!stmt.want_rows) continue;
-    size_t row_bytes = 0;
-    std::vector<Value> row;
-    row.reserve(size_t(column_count));
-    for (int i = 0; i < column_count; ++i) {
-      row_bytes += statement.ColumnSize(i);
-      row.push_back(statement.ColumnValue(i));
+  std::optional<Error> failure;
+  {
+    sqlite::SessionScope session(connection, context.state.session, counts_changes);
+    int64_t rowid_before = connection.last_insert_rowid();
+    int64_t total_changes_before = sqlite3_total_changes64(connection.handle());
+
+    int column_count = 0;
+    bool first_step = true;
+    while (true) {
+      int rc = statement.Step();
+      if (first_step) {
+        // Column names come from the statement as it ran: stepping re-prepares a statement whose
+        // schema changed since it was prepared (ALTER TABLE on another connection).
+        first_step = false;
+        column_count = statement.column_count();
+        result.cols.reserve(size_t(column_count));
+        for (int i = 0; i < column_count; ++i) {
+          Column column;
+          if (auto name = statement.column_name(i)) column.name = std::string(*name);
+          if (auto type = statement.column_decltype(i)) column.decltype_name = std::string(*type);
+          result.cols.push_back(std::move(column));
+        }
+        if (consumer && (rc == SQLITE_ROW || rc == SQLITE_DONE)) consumer->Columns(result.cols);
+      }
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) {
+        failure = ErrorForSqlite(sqlite::ErrorFromConnection(connection.handle(), rc));
+        break;
+      }
+      ++rows_seen;
+      if (!stmt.want_rows) continue;
+      size_t row_bytes = 0;
+      std::vector<Value> row;
+      row.reserve(size_t(column_count));
+      for (int i = 0; i < column_count; ++i) {
+        row_bytes += statement.ColumnSize(i);
+        row.push_back(statement.ColumnValue(i));
+      }
+      if (row_bytes > context.response_budget) {
+        failure = Error{"Response is too large", "RESPONSE_TOO_LARGE"};
+        break;
+      }
+      context.response_budget -= row_bytes;
+      if (consumer) {
+        consumer->Row(std::move(row));
+      } else {
+        result.rows.push_back(std::move(row));
+      }
     }
-    if (row_bytes > context.response_budget) {
-      return Error{"Response is too large", "RESPONSE_TOO_LARGE"};
+    // A statement stopped early (too large a response) ends here, before the session reads the
+    // connection's counters.
+    statement.Reset();
+
+    // As sqld: affected rows and the inserted rowid are reported for DML only, so that a CREATE
+    // or SELECT does not echo the count of an earlier statement.
+    bool is_dml =
+        counts_changes || sqlite3_total_changes64(connection.handle()) != total_changes_before;
+    if (!failure && is_dml && !statement.readonly()) {
+      result.affected_row_count = uint64_t(connection.changes());
+      result.rows_written = result.affected_row_count;
     }
-    context.response_budget -= row_bytes;
-    if (consumer) {
-      consumer->Row(std::move(row));
-    } else {
-      result.rows.push_back(std::move(row));
+    if (!failure && (kind == sqlite::StatementKind::kInsert ||
+                     (is_dml && connection.last_insert_rowid() != rowid_before))) {
+      result.last_insert_rowid = connection.last_insert_rowid();
     }
   }
 
-  // As sqld: affected rows and the inserted rowid are reported for DML only, so that a CREATE
-  // or SELECT does not echo the count of an earlier statement.
-  bool is_dml = kind == sqlite::StatementKind::kInsert || kind == sqlite::StatementKind::kUpdate ||
-                kind == sqlite::StatementKind::kDelete ||
-                sqlite3_total_changes64(connection.handle()) != total_changes_before;
-  if (is_dml && !statement.readonly()) {
-    result.affected_row_count = uint64_t(connection.changes());
-    result.rows_written = result.affected_row_count;
+  switch (context.placement) {
+    case Placement::kWriterGroup:
+      if (MustLeaveGroup(connection)) return Escalation{Escalation::Kind::kToWriterAlone};
+      break;
+    case Placement::kWriterAlone:
+      if (!statement.readonly()) context.committed_a_write = true;
+      break;
+    case Placement::kOwn:
+    case Placement::kPinnedReader:
+    case Placement::kReader:
+      if (connection.autocommit()) {
+        context.state.read_only_transaction = false;
+      } else if (was_autocommit && kind == sqlite::StatementKind::kBeginReadOnly) {
+        context.state.read_only_transaction = true;
+      }
+      break;
   }
-  bool rowid_changed = connection.last_insert_rowid() != rowid_before;
-  if (kind == sqlite::StatementKind::kInsert) {
-    result.last_insert_rowid = connection.last_insert_rowid();
-  } else if (is_dml && rowid_changed) {
-    result.last_insert_rowid = connection.last_insert_rowid();
-  }
+  if (failure) return std::move(*failure);
+
   // Stock SQLite has no rows-read counter: count the rows returned plus the rows a full scan
   // stepped over, the closest approximation of libSQL's counter that it offers.
-  result.rows_read =
-      rows_seen + uint64_t(sqlite3_stmt_status(statement.handle(), SQLITE_STMTSTATUS_FULLSCAN_STEP, 1));
+  result.rows_read = rows_seen + uint64_t(sqlite3_stmt_status(
+                                     statement.handle(), SQLITE_STMTSTATUS_FULLSCAN_STEP, 1));
   result.query_duration_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   if (context.placement != Placement::kWriterGroup && context.replication_index) {

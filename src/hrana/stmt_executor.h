@@ -32,6 +32,14 @@ std::variant<const std::string*, RequestFailure> ResolveSql(
     const ExecutionContext& context, const std::optional<std::string>& sql,
     const std::optional<int32_t>& sql_id);
 
+// SQLite reads SQL text only up to a NUL byte: text with one is refused as sqld does, rather than
+// run in part (or, when splitting a sequence, never reaching its end).
+std::optional<Error> CheckSqlText(std::string_view sql);
+
+// The error for a statement that would leave connection state inside a read-only transaction,
+// whose connection is a shared one.
+Error ClientStateInReadOnlyTransaction();
+
 // The Hrana error for a failed step, and for a failed prepare.
 Error ErrorForSqlite(const sqlite::SqliteError& error);
 Error ErrorForPrepare(const sqlite::SqliteError& error, bool describe = false);

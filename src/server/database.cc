@@ -12,8 +12,8 @@
 namespace edgelite::server {
 namespace {
 
-// Longer than a stream's idle timeout: a deferred transaction holding the write lock is waited
-// out (it commits or expires) rather than failing the writer's requests.
+// Streams write only while holding the writer's grant, so the writer waits on SQLite's locks only
+// for other processes (or a checkpoint's brief wait).
 constexpr int kWriterBusyTimeoutMs = 15'000;
 // How long a TRUNCATE checkpoint may wait for readers on the writer's thread.
 constexpr int kTruncateWaitMs = 50;
@@ -98,15 +98,22 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
   if (database->captured_) data_version = [self] { return self->captured_->log().next_frame_no(); };
   database->readers_ = std::make_unique<ReadPool>(
       reader_options, database->options_.max_read_connections, std::move(data_version));
-  sqlite::ConnectionOptions transaction_options = reader_options;
-  transaction_options.query_only = false;
-  database->transactions_ =
-      std::make_unique<ReadPool>(transaction_options, database->options_.max_read_connections);
+  sqlite::ConnectionOptions own_options = reader_options;
+  own_options.query_only = false;
+  own_options.takes_client_state = true;
+  own_options.busy_timeout_ms = kWriterBusyTimeoutMs;
+  // Their commits are checkpointed like the writer's (they commit only while holding its grant).
+  database->own_connections_ = std::make_unique<ReadPool>(
+      own_options, database->options_.max_read_connections, std::function<uint64_t()>(),
+      [self](sqlite::Connection& connection) {
+        sqlite3_wal_hook(connection.handle(), &Database::OnWalCommit, self);
+      });
   // Open one reader now, so a broken file is reported at start-up rather than on the first read.
   if (auto first = database->readers_->Acquire(); !first.ok()) return first.status();
 
   database->writer_ = std::make_unique<Writer>(std::move(writer_connection).value(),
-                                               [self] { return self->replication_index(); });
+                                               [self] { return self->replication_index(); },
+                                               database->options_.trace);
   return database;
 }
 
@@ -114,10 +121,11 @@ Database::~Database() {
   compactor_.reset();
   if (read_workers_) read_workers_->Stop();
   if (writer_) writer_->Stop();
+  if (stream_workers_) stream_workers_->Stop();
   // Connections through the capture VFS close before the frame log goes.
   writer_.reset();
   readers_.reset();
-  transactions_.reset();
+  own_connections_.reset();
 }
 
 uint64_t Database::replication_index() const {

@@ -9,9 +9,10 @@
 #include <string>
 
 #include "common/status.h"
+#include "server/execution_trace.h"
 #include "server/log_compactor.h"
 #include "server/read_pool.h"
-#include "server/read_workers.h"
+#include "server/worker_pool.h"
 #include "server/replication/frame_source.h"
 #include "server/writer.h"
 #include "sqlite/connection.h"
@@ -31,6 +32,8 @@ struct DatabaseOptions {
   // The frame log starts a new segment at this size, and older segments are then compacted into
   // a snapshot (sqld's --max-log-size).
   uint64_t max_log_bytes = 200ull * 1000 * 1000;
+  // Runs requests one at a time and records their serial order (execution_trace.h); debugging only.
+  ExecutionTrace* trace = nullptr;
 };
 
 class Database {
@@ -41,11 +44,13 @@ class Database {
   const std::string& name() const { return options_.name; }
   const std::filesystem::path& file() const { return file_; }
   ReadPool& readers() { return *readers_; }
-  // Read-write connections for deferred transactions, which take the write lock only once they
-  // write (and then wait for the writer, or make it wait).
-  ReadPool& transactions() { return *transactions_; }
+  // Read-write connections that streams keep for their transactions and session state; they
+  // write only while holding the writer's grant.
+  ReadPool& own_connections() { return *own_connections_; }
+  ExecutionTrace* trace() const { return options_.trace; }
   Writer& writer() { return *writer_; }
-  ReadWorkers& read_workers() { return *read_workers_; }
+  WorkerPool& read_workers() { return *read_workers_; }
+  WorkerPool& stream_workers() { return *stream_workers_; }
   // The frame log's last frame_no (sqld's replication index): grows with every commit. Without a
   // frame log, the number of WAL frames committed since the server started.
   uint64_t replication_index() const;
@@ -56,7 +61,8 @@ class Database {
   // the writer. Called once the listener is down, before the requests' state is destroyed.
   void Stop() {
     read_workers_->Stop();
-    writer_->Stop();
+    writer_->Stop();  // first: stream workers may be waiting for its grant
+    stream_workers_->Stop();
   }
 
  private:
@@ -71,12 +77,13 @@ class Database {
   wal::CheckpointPolicy checkpoint_policy_;
   std::unique_ptr<LogCompactor> compactor_;
   std::atomic<uint64_t> replication_index_{0};
-  int frames_in_wal_ = 0;  // writer thread only
+  int frames_in_wal_ = 0;  // under the write lock (the writer, or the holder of its grant)
   std::unique_ptr<ReadPool> readers_;
-  std::unique_ptr<ReadPool> transactions_;
+  std::unique_ptr<ReadPool> own_connections_;
   std::unique_ptr<Writer> writer_;
   // Last: stopped (joined) first, while the pools its jobs use still exist.
-  std::unique_ptr<ReadWorkers> read_workers_ = std::make_unique<ReadWorkers>(2);
+  std::unique_ptr<WorkerPool> read_workers_ = std::make_unique<WorkerPool>(2, 2);
+  std::unique_ptr<WorkerPool> stream_workers_ = std::make_unique<WorkerPool>(2, 256);
 };
 
 }  // namespace edgelite::server

@@ -107,13 +107,6 @@ asio::awaitable<hrana::RequestOutcome> Run(Stream& stream, const Operation& oper
   co_return co_await completion.Wait();
 }
 
-asio::awaitable<void> Release(Stream& stream) {
-  Completion<bool> completion;
-  auto done = completion.Callback();
-  ReleaseStream(stream, [done = std::move(done)] { done(true); });
-  if (!completion.TakeReady()) co_await completion.Wait();
-}
-
 HttpResponse FailureResponse(const hrana::RequestFailure& failure) {
   if (failure.http_status == 400) return HttpResponse::Text(400, failure.message);
   return HttpResponse::Json(failure.http_status, hrana::json::EncodeRequestError(failure.message));
@@ -215,8 +208,8 @@ std::variant<std::shared_ptr<Stream>, HttpResponse> HranaHttpService::TakeStream
   return std::get<std::shared_ptr<Stream>>(std::move(checked_out));
 }
 
-asio::awaitable<void> HranaHttpService::EndStream(Stream& stream) {
-  co_await Release(stream);
+void HranaHttpService::EndStream(Stream& stream) {
+  ReleaseStream(stream);
   streams_->Forget(stream);
 }
 
@@ -231,15 +224,15 @@ asio::awaitable<HttpResponse> HranaHttpService::Pipeline(const HttpRequest& requ
   if (auto* refusal = std::get_if<HttpResponse>(&taken)) co_return std::move(*refusal);
   std::shared_ptr<Stream> stream = std::get<std::shared_ptr<Stream>>(std::move(taken));
 
-  size_t budget = config_.max_response_size;
-  RunSettings settings{protocol, caller.may_write, &budget, request.client_socket};
+  RunSettings settings{protocol, caller.may_write, config_.max_response_size,
+                       request.client_socket, {}};
   hrana::PipelineResponse response;
   response.base_url = config_.http_self_url;
   bool closed = false;
   for (const hrana::StreamRequest& stream_request : decoded->requests) {
     if (closed) co_return HttpResponse::Text(400, "Stream for this baton was closed");
     if (std::holds_alternative<hrana::CloseRequest>(stream_request)) {
-      co_await EndStream(*stream);
+      EndStream(*stream);
       closed = true;
       response.results.emplace_back(hrana::StreamResponse(hrana::CloseResponse{}));
       continue;
@@ -252,11 +245,12 @@ asio::awaitable<HttpResponse> HranaHttpService::Pipeline(const HttpRequest& requ
       Operation operation = [&stream_request](hrana::ExecutionContext& context) {
         return hrana::RunStreamRequest(context, stream_request);
       };
+      settings.trace_label = TraceLabel(stream_request);
       outcome = co_await Run(*stream, operation, settings);
     }
     if (auto* failure = std::get_if<hrana::RequestFailure>(&outcome)) {
       // A protocol error ends the stream: its transaction, if any, is rolled back.
-      co_await EndStream(*stream);
+      EndStream(*stream);
       co_return FailureResponse(*failure);
     }
     response.results.push_back(std::move(std::get<hrana::StreamResult>(outcome)));
@@ -279,16 +273,16 @@ asio::awaitable<HttpResponse> HranaHttpService::Cursor(const HttpRequest& reques
   if (auto* refusal = std::get_if<HttpResponse>(&taken)) co_return std::move(*refusal);
   std::shared_ptr<Stream> stream = std::get<std::shared_ptr<Stream>>(std::move(taken));
 
-  size_t budget = config_.max_response_size;
-  RunSettings settings{ProtocolVersion::kV3, caller.may_write, &budget, request.client_socket};
-  hrana::CursorBuffer buffer;
   const hrana::Batch& batch = decoded->batch;
+  RunSettings settings{ProtocolVersion::kV3, caller.may_write, config_.max_response_size,
+                       request.client_socket, TraceLabel(batch)};
+  hrana::CursorBuffer buffer;
   Operation operation = [&buffer, &batch](hrana::ExecutionContext& context) {
     return buffer.Run(context, batch);
   };
   hrana::RequestOutcome outcome = co_await Run(*stream, operation, settings);
   if (auto* failure = std::get_if<hrana::RequestFailure>(&outcome)) {
-    co_await EndStream(*stream);
+    EndStream(*stream);
     co_return FailureResponse(*failure);
   }
   hrana::CursorHeader header{streams_->CheckIn(stream), config_.http_self_url};
@@ -313,19 +307,20 @@ asio::awaitable<HttpResponse> HranaHttpService::Cursor(const HttpRequest& reques
 
 asio::awaitable<HttpResponse> HranaHttpService::V1(const HttpRequest& request, bool batch,
                                                    const Caller& caller) {
-  // Each v1 request is a stream of its own that ends with it (id 0: it cannot keep a transaction).
+  // Each v1 request is a stream of its own that ends with it (id 0).
   Stream stream(0, database_, 0, 0);
-  size_t budget = config_.max_response_size;
-  RunSettings settings{ProtocolVersion::kV1, caller.may_write, &budget, request.client_socket};
+  RunSettings settings{ProtocolVersion::kV1, caller.may_write, config_.max_response_size,
+                       request.client_socket, {}};
   if (batch) {
     auto decoded = hrana::json::DecodeV1BatchRequest(request.body);
     if (!decoded.ok()) co_return HttpResponse::Text(400, decoded.status().message());
     const hrana::Batch& steps = *decoded;
+    settings.trace_label = TraceLabel(steps);
     Operation operation = [&steps](hrana::ExecutionContext& context) {
       return hrana::FromBatchOutcome(hrana::ExecuteBatch(context, steps));
     };
     hrana::RequestOutcome outcome = co_await Run(stream, operation, settings);
-    co_await Release(stream);
+    ReleaseStream(stream);
     if (auto* failure = std::get_if<hrana::RequestFailure>(&outcome)) {
       co_return FailureResponse(*failure);
     }
@@ -336,11 +331,12 @@ asio::awaitable<HttpResponse> HranaHttpService::V1(const HttpRequest& request, b
   auto decoded = hrana::json::DecodeV1ExecuteRequest(request.body);
   if (!decoded.ok()) co_return HttpResponse::Text(400, decoded.status().message());
   hrana::StreamRequest execute = hrana::ExecuteRequest{std::move(decoded).value()};
+  settings.trace_label = TraceLabel(execute);
   Operation operation = [&execute](hrana::ExecutionContext& context) {
     return hrana::RunStreamRequest(context, execute);
   };
   hrana::RequestOutcome outcome = co_await Run(stream, operation, settings);
-  co_await Release(stream);
+  ReleaseStream(stream);
   if (auto* failure = std::get_if<hrana::RequestFailure>(&outcome)) {
     co_return FailureResponse(*failure);
   }
@@ -360,18 +356,18 @@ asio::awaitable<HttpResponse> HranaHttpService::Legacy(const HttpRequest& reques
     co_return HttpResponse::Json(400, hrana::json::EncodeRequestError(decoded.status().message()));
   }
   Stream stream(0, database_, 0, 0);
-  size_t budget = config_.max_response_size;
-  RunSettings settings{ProtocolVersion::kV1, caller.may_write, &budget, request.client_socket};
   hrana::Batch batch = hrana::LegacyToBatch(*decoded);
+  RunSettings settings{ProtocolVersion::kV1, caller.may_write, config_.max_response_size,
+                       request.client_socket, TraceLabel(batch)};
   Operation operation = [&batch](hrana::ExecutionContext& context) -> hrana::RequestOutcome {
     hrana::RequestOutcome result = hrana::FromBatchOutcome(hrana::ExecuteBatch(context, batch));
-    if (std::holds_alternative<hrana::StreamResult>(result) && !context.connection->autocommit()) {
+    if (std::holds_alternative<hrana::StreamResult>(result) && !hrana::StreamInAutocommit(context)) {
       return hrana::RequestFailure{400, "interactive transaction not allowed in HTTP queries"};
     }
     return result;
   };
   hrana::RequestOutcome outcome = co_await Run(stream, operation, settings);
-  co_await Release(stream);
+  ReleaseStream(stream);
   if (auto* failure = std::get_if<hrana::RequestFailure>(&outcome)) {
     co_return HttpResponse::Json(failure->http_status,
                                  hrana::json::EncodeRequestError(failure->message));

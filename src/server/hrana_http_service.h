@@ -53,7 +53,7 @@ class HranaHttpService {
   std::variant<std::shared_ptr<Stream>, HttpResponse> TakeStream(
       const std::optional<std::string>& baton);
   // Rolls back the stream's transaction, if any, and forgets the stream.
-  boost::asio::awaitable<void> EndStream(Stream& stream);
+  void EndStream(Stream& stream);
   boost::asio::awaitable<HttpResponse> V1(const HttpRequest& request, bool batch,
                                           const Caller& caller);
   boost::asio::awaitable<HttpResponse> Legacy(const HttpRequest& request, const Caller& caller);

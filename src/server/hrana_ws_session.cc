@@ -150,7 +150,6 @@ struct HranaWsSession::Slot {
   bool release_pending = false;  // release once the running request is done (shutting down)
   // The request being run: the RequestRunner refers to it until the run completes.
   hrana::StreamRequest current;
-  size_t budget = 0;  // result bytes the running request may still produce
   // At most one cursor per stream: registered at open_cursor, filled when its batch has run.
   std::optional<int32_t> cursor_id;
   hrana::Batch cursor_batch;
@@ -440,7 +439,7 @@ void HranaWsSession::Start(const std::shared_ptr<Slot>& slot, Job& job) {
     slot->current = std::move(request);
     Slot* raw = slot.get();
     RunOnStream(
-        slot, id, job.may_write, settings_.max_response_size,
+        slot, id, job.may_write, settings_.max_response_size, TraceLabel(raw->current),
         [raw](hrana::ExecutionContext& context) {
           return hrana::RunStreamRequest(context, raw->current);
         },
@@ -453,12 +452,9 @@ void HranaWsSession::Start(const std::shared_ptr<Slot>& slot, Job& job) {
                      Released(slot);
                      return;
                    }
-                   ReleaseStream(*slot->stream, [self = shared_from_this(), slot, id] {
-                     self->settings_.post([self, slot, id] {
-                       self->Complete(slot, id, ws::CloseStreamResponse{});
-                       self->Released(slot);
-                     });
-                   });
+                   ReleaseStream(*slot->stream);
+                   Complete(slot, id, ws::CloseStreamResponse{});
+                   Released(slot);
                  },
                  [&](ws::ExecuteRequest& r) { run(hrana::ExecuteRequest{std::move(r.stmt)}); },
                  [&](ws::BatchRequest& r) { run(hrana::BatchRequest{std::move(r.batch)}); },
@@ -480,6 +476,7 @@ void HranaWsSession::Start(const std::shared_ptr<Slot>& slot, Job& job) {
                    // (protocol.md §18).
                    RunOnStream(
                        slot, id, job.may_write, settings_.max_cursor_size,
+                       TraceLabel(raw->cursor_batch),
                        [raw](hrana::ExecutionContext& context) {
                          return raw->cursor.Run(context, raw->cursor_batch);
                        },
@@ -533,10 +530,10 @@ void HranaWsSession::Start(const std::shared_ptr<Slot>& slot, Job& job) {
 }
 
 void HranaWsSession::RunOnStream(const std::shared_ptr<Slot>& slot, int32_t request_id,
-                                 bool may_write, size_t budget, Operation operation,
+                                 bool may_write, size_t budget, std::string_view trace_label,
+                                 Operation operation,
                                  std::function<Reply(hrana::RequestOutcome)> finish) {
-  slot->budget = budget;
-  RunSettings settings{version_, may_write, &slot->budget, settings_.client_socket};
+  RunSettings settings{version_, may_write, budget, settings_.client_socket, trace_label};
   // The outcome may arrive on the writer's (or a read worker's) thread: the rest happens on the
   // connection's. A read on a pooled connection completes before RunOperation returns, on this
   // thread: it is answered at once, and Pump's loop goes on with the stream's next request.
@@ -639,9 +636,8 @@ void HranaWsSession::Release(const std::shared_ptr<Slot>& slot) {
     Released(slot);
     return;
   }
-  ReleaseStream(*slot->stream, [self = shared_from_this(), slot] {
-    self->settings_.post([self, slot] { self->Released(slot); });
-  });
+  ReleaseStream(*slot->stream);
+  settings_.post([self = shared_from_this(), slot] { self->Released(slot); });
 }
 
 void HranaWsSession::Released(const std::shared_ptr<Slot>& slot) {

@@ -144,7 +144,7 @@ class HranaWsSession : public std::enable_shared_from_this<HranaWsSession> {
   // Runs `operation` on the slot's stream with a result budget of `budget` bytes; `finish` turns
   // the outcome into the reply, on the connection's thread.
   void RunOnStream(const std::shared_ptr<Slot>& slot, int32_t request_id, bool may_write,
-                   size_t budget, Operation operation,
+                   size_t budget, std::string_view trace_label, Operation operation,
                    std::function<Reply(hrana::RequestOutcome)> finish);
   static Reply ReplyFor(hrana::RequestOutcome outcome);
   void Complete(const std::shared_ptr<Slot>& slot, int32_t request_id, Reply reply);

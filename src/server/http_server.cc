@@ -374,11 +374,7 @@ asio::awaitable<void> HttpServer::Impl::ExpireIdleStreams() {
     if (error || stopped) co_return;
     auto now = std::chrono::steady_clock::now();
     service->CollectIdle(now);
-    for (std::shared_ptr<Stream>& stream : streams->TakeExpired(now)) {
-      Stream& ref = *stream;
-      // The shared_ptr rides along so the stream lives until its transaction is gone.
-      ReleaseStream(ref, [keep = std::move(stream)] {});
-    }
+    for (std::shared_ptr<Stream>& stream : streams->TakeExpired(now)) ReleaseStream(*stream);
   }
 }
 

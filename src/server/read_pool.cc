@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 namespace edgelite::server {
 
 ReadLease& ReadLease::operator=(ReadLease&& other) noexcept {
@@ -11,6 +13,7 @@ ReadLease& ReadLease::operator=(ReadLease&& other) noexcept {
     pool_ = other.pool_;
     connection_ = std::move(other.connection_);
     snapshot_version_ = other.snapshot_version_;
+    discard_ = std::exchange(other.discard_, false);
   }
   return *this;
 }
@@ -21,6 +24,11 @@ ReadLease::~ReadLease() {
 
 void ReadLease::Release() {
   if (!connection_) return;
+  if (discard_) {
+    discard_ = false;
+    pool_->Discard(std::move(connection_));
+    return;
+  }
   if (!connection_->autocommit()) (void)connection_->Exec("ROLLBACK");
   pool_->Return(std::move(connection_), snapshot_version_);
 }
@@ -47,6 +55,7 @@ Result<ReadLease> ReadPool::Acquire() {
       return connection.status();
     }
     taken.connection = std::move(connection).value();
+    if (on_open_) on_open_(*taken.connection);
   }
   if (suspended_.load(std::memory_order_acquire)) {
     taken.connection->ReleaseSnapshot();
@@ -70,6 +79,12 @@ void ReadPool::Return(std::unique_ptr<sqlite::Connection> connection, uint64_t s
   }
   std::lock_guard lock(mutex_);
   idle_.push_back({std::move(connection), snapshot_version});
+}
+
+void ReadPool::Discard(std::unique_ptr<sqlite::Connection> connection) {
+  connection.reset();  // closing rolls back whatever it had open
+  std::lock_guard lock(mutex_);
+  --open_;
 }
 
 void ReadPool::SuspendSnapshots() {

@@ -46,21 +46,29 @@ class ReadLease {
   // must not go on reading that snapshot once the transaction ends.
   void ReleaseSnapshot() { connection_->ReleaseSnapshot(); }
 
+  // The connection holds a client's state (TEMP objects, settings): it is closed rather than
+  // returned to the pool.
+  void DiscardOnRelease() { discard_ = true; }
+
  private:
   void Release();
   ReadPool* pool_ = nullptr;
   std::unique_ptr<sqlite::Connection> connection_;
   uint64_t snapshot_version_ = 0;  // the data version read before the held snapshot was taken
+  bool discard_ = false;
 };
 
 class ReadPool {
  public:
-  // Without `data_version` the connections hold no snapshots.
+  // Without `data_version` the connections hold no snapshots. `on_open` finishes setting up each
+  // new connection.
   ReadPool(sqlite::ConnectionOptions options, size_t max_connections,
-           std::function<uint64_t()> data_version = {})
+           std::function<uint64_t()> data_version = {},
+           std::function<void(sqlite::Connection&)> on_open = {})
       : options_(std::move(options)),
         max_connections_(max_connections),
-        data_version_(std::move(data_version)) {}
+        data_version_(std::move(data_version)),
+        on_open_(std::move(on_open)) {}
 
   // A free connection, a new one if none is free, or ResourceExhausted at the limit.
   Result<ReadLease> Acquire();
@@ -77,10 +85,12 @@ class ReadPool {
     uint64_t snapshot_version = 0;
   };
   void Return(std::unique_ptr<sqlite::Connection> connection, uint64_t snapshot_version);
+  void Discard(std::unique_ptr<sqlite::Connection> connection);
 
   sqlite::ConnectionOptions options_;
   size_t max_connections_;
   std::function<uint64_t()> data_version_;
+  std::function<void(sqlite::Connection&)> on_open_;
   std::atomic<bool> suspended_{false};
   std::mutex mutex_;
   std::vector<Idle> idle_;

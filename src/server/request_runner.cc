@@ -1,4 +1,4 @@
-// Placement of requests on read connections and the writer.
+// Placement of requests on read connections, the writer and connections of streams' own.
 #include "server/request_runner.h"
 
 #include <sys/socket.h>
@@ -12,6 +12,15 @@
 namespace edgelite::server {
 namespace {
 
+// Reads get this long on an I/O thread before they are moved to a read worker.
+constexpr auto kInlineReadBudget = std::chrono::milliseconds(5);
+// SQLite calls the progress handler every this many virtual machine instructions.
+constexpr int kProgressInterval = 1000;
+// How often a read worker checks that the client of a long read is still connected.
+constexpr auto kClientCheckInterval = std::chrono::milliseconds(100);
+// How long a stream's write waits for the writer's grant (as SQLite's busy timeout did).
+constexpr auto kWriteGrantWait = std::chrono::seconds(5);
+
 hrana::ExecutionContext MakeContext(Stream& stream, const RunSettings& settings,
                                     sqlite::Connection* connection, hrana::Placement placement) {
   hrana::ExecutionContext context;
@@ -21,18 +30,27 @@ hrana::ExecutionContext MakeContext(Stream& stream, const RunSettings& settings,
   context.sql_store = &stream.sql_store;
   context.may_write = settings.may_write;
   context.namespace_name = stream.database->name();
-  context.response_budget = *settings.response_budget;
+  context.response_budget = settings.max_response_size;
+  context.state = stream.state;
+  if (placement == hrana::Placement::kOwn) context.write_grant = &stream.write_grant;
   Database* database = stream.database;
   context.replication_index = [database] { return database->replication_index(); };
   return context;
 }
 
-// Reads get this long on an I/O thread before they are moved to a read worker.
-constexpr auto kInlineReadBudget = std::chrono::milliseconds(5);
-// SQLite calls the progress handler every this many virtual machine instructions.
-constexpr int kProgressInterval = 1000;
-// How often a read worker checks that the client of a long read is still connected.
-constexpr auto kClientCheckInterval = std::chrono::milliseconds(100);
+// Runs `operation` in `context`, in the serial order when the execution trace is on.
+hrana::RequestOutcome Execute(Stream& stream, const Operation& operation,
+                              hrana::ExecutionContext& context, const RunSettings& settings) {
+  ExecutionTrace* trace = stream.database->trace();
+  if (!trace) return operation(context);
+  // A stream's own connection takes the grant before the trace's lock, as the writer does, so the
+  // two never wait on each other.
+  if (context.write_grant) context.write_grant->Acquire();
+  auto serial = trace->Serialize();
+  hrana::RequestOutcome outcome = operation(context);
+  if (!std::holds_alternative<hrana::Escalation>(outcome)) trace->Record(settings.trace_label);
+  return outcome;
+}
 
 // Installs a progress handler for the length of a scope (a pooled connection must not keep it).
 class ProgressHandlerScope {
@@ -63,7 +81,7 @@ struct InlineBudget {
 // Interrupts a long read whose client has gone away (nobody would read its result, and a client
 // that retries would otherwise pile up runaway queries until no worker is left).
 struct ClientWatch {
-  const ReadWorkers* workers;
+  const WorkerPool* workers;
   int socket;
   std::chrono::steady_clock::time_point next_check;
 
@@ -82,53 +100,123 @@ struct ClientWatch {
   }
 };
 
-void RunOnWriter(Stream& stream, Operation operation, RunSettings settings, bool alone,
+hrana::RequestOutcome InternalFailure(std::string message) {
+  return hrana::RequestFailure{500, std::move(message)};
+}
+
+void RunOnOwnConnection(Stream& stream, const Operation& operation, const RunSettings& settings,
+                        std::function<void(hrana::RequestOutcome)> done);
+
+// Gives the stream a read-write connection of its own and runs the operation there. On a stream
+// worker.
+void MoveToOwnConnection(Stream& stream, const Operation& operation, const RunSettings& settings,
+                         std::function<void(hrana::RequestOutcome)> done) {
+  auto own = stream.database->own_connections().Acquire();
+  if (!own.ok()) {
+    done(hrana::RequestFailure{503, std::string(own.status().message())});
+    return;
+  }
+  stream.connection = std::move(own).value();
+  stream.pin = Stream::Pin::kOwn;
+  RunOnOwnConnection(stream, operation, settings, std::move(done));
+}
+
+// After a request on the stream's own connection: a connection that served only a transaction
+// that has ended goes back to the pool, and so does the write grant.
+void SettleOwnConnection(Stream& stream) {
+  if (!stream.connection.get()->autocommit()) return;
+  stream.write_grant.Release();
+  if (stream.holds_state) return;
+  stream.connection = ReadLease();
+  stream.pin = Stream::Pin::kNone;
+}
+
+// On a stream worker: a write may wait for the writer's grant.
+void RunOnOwnConnection(Stream& stream, const Operation& operation, const RunSettings& settings,
+                        std::function<void(hrana::RequestOutcome)> done) {
+  hrana::ExecutionContext context =
+      MakeContext(stream, settings, stream.connection.get(), hrana::Placement::kOwn);
+  hrana::RequestOutcome outcome = Execute(stream, operation, context, settings);
+  if (std::holds_alternative<hrana::Escalation>(outcome)) {
+    outcome = InternalFailure("a request on a stream's own connection asked to move");
+  }
+  stream.state = context.state;
+  if (context.session_state_changed && !stream.holds_state) {
+    stream.holds_state = true;
+    stream.connection.DiscardOnRelease();
+  }
+  SettleOwnConnection(stream);
+  done(std::move(outcome));
+}
+
+void RunOnPinnedReader(Stream& stream, const Operation& operation, const RunSettings& settings,
+                       std::function<void(hrana::RequestOutcome)> done) {
+  hrana::ExecutionContext context =
+      MakeContext(stream, settings, stream.connection.get(), hrana::Placement::kPinnedReader);
+  hrana::RequestOutcome outcome = Execute(stream, operation, context, settings);
+  stream.state = context.state;
+  if (stream.connection.get()->autocommit()) {
+    stream.connection = ReadLease();
+    stream.pin = Stream::Pin::kNone;
+  }
+  done(std::move(outcome));
+}
+
+void RunOnWriter(Stream& stream, Operation operation, RunSettings settings,
                  std::function<void(hrana::RequestOutcome)> done) {
+  // The stream's state as the counting run leaves it: the writer may run a request twice.
+  auto final_state = std::make_shared<hrana::StreamState>();
   WriteJob job;
-  job.stream_id = stream.id;
-  job.alone = alone;
-  job.run = [&stream, operation = std::move(operation), settings](sqlite::Connection& connection,
-                                                                  hrana::Placement placement) {
+  job.trace_label = std::string(settings.trace_label);
+  job.run = [&stream, operation, settings, final_state](sqlite::Connection& connection,
+                                                        hrana::Placement placement) {
     hrana::ExecutionContext context = MakeContext(stream, settings, &connection, placement);
     hrana::RequestOutcome outcome = operation(context);
-    *settings.response_budget = context.response_budget;
+    *final_state = context.state;
     return outcome;
   };
-  job.done = [&stream, done = std::move(done)](WriteCompletion completion) {
-    stream.pin = completion.in_transaction ? Stream::Pin::kWriter : Stream::Pin::kNone;
-    done(std::move(completion.outcome));
+  job.done = [&stream, operation, settings, final_state,
+              done = std::move(done)](hrana::RequestOutcome outcome) mutable {
+    if (auto* escalation = std::get_if<hrana::Escalation>(&outcome)) {
+      if (escalation->kind != hrana::Escalation::Kind::kToOwnConnection) {
+        done(InternalFailure("the writer could not place a request"));
+        return;
+      }
+      // Not on the writer's thread: the move may wait for the writer's grant.
+      stream.database->stream_workers().Submit(
+          [&stream, operation = std::move(operation), settings, done = std::move(done)]() mutable {
+            MoveToOwnConnection(stream, operation, settings, std::move(done));
+          });
+      return;
+    }
+    stream.state = *final_state;
+    done(std::move(outcome));
   };
   stream.database->writer().Submit(std::move(job));
 }
 
-// What follows a run on a read connection: an escalation moves the operation on (its run there
-// had no effect), and a transaction left open pins the connection to the stream.
+// What follows a run on a pooled read connection: an escalation moves the operation on (its run
+// there had no effect), and a read-only transaction left open pins the connection to the stream.
 void FinishRead(Stream& stream, ReadLease lease, hrana::ExecutionContext& context,
-                RunSettings settings, Operation& operation, hrana::RequestOutcome outcome,
+                const RunSettings& settings, Operation& operation, hrana::RequestOutcome outcome,
                 std::function<void(hrana::RequestOutcome)> done) {
-  if (auto* escalation = std::get_if<hrana::Escalation>(&outcome);
-      escalation && escalation->kind == hrana::Escalation::Kind::kToOwnConnection) {
-    lease = ReadLease();
-    auto own = stream.database->transactions().Acquire();
-    if (!own.ok()) {
-      RunOnWriter(stream, std::move(operation), settings, /*alone=*/true, std::move(done));
-      return;
-    }
-    lease = std::move(own).value();
-    context = MakeContext(stream, settings, lease.get(), hrana::Placement::kPinned);
-    outcome = operation(context);
-  }
   if (auto* escalation = std::get_if<hrana::Escalation>(&outcome)) {
-    bool alone = escalation->kind == hrana::Escalation::Kind::kToWriterAlone;
     lease = ReadLease();
-    RunOnWriter(stream, std::move(operation), settings, alone, std::move(done));
+    if (escalation->kind == hrana::Escalation::Kind::kToOwnConnection) {
+      stream.database->stream_workers().Submit(
+          [&stream, operation = std::move(operation), settings, done = std::move(done)]() mutable {
+            MoveToOwnConnection(stream, operation, settings, std::move(done));
+          });
+    } else {
+      RunOnWriter(stream, std::move(operation), settings, std::move(done));
+    }
     return;
   }
-  *settings.response_budget = context.response_budget;
+  stream.state = context.state;
   if (!lease.get()->autocommit()) {
-    // A transaction (read-only, or deferred on a connection of its own) keeps this connection.
+    // A read-only transaction keeps this connection.
     lease.ReleaseSnapshot();
-    stream.reader = std::move(lease);
+    stream.connection = std::move(lease);
     stream.pin = Stream::Pin::kReader;
   }
   done(std::move(outcome));
@@ -145,12 +233,15 @@ struct ReaderRun {
 std::optional<ReaderRun> RunOnPooledReader(Stream& stream, const Operation& operation,
                                            const RunSettings& settings, int (*check)(void*),
                                            void* watch) {
+  // Traced, the snapshot is taken in the serial order too.
+  std::unique_lock<std::recursive_mutex> serial;
+  if (ExecutionTrace* trace = stream.database->trace()) serial = trace->Serialize();
   auto lease = stream.database->readers().Acquire();
   if (!lease.ok()) return std::nullopt;
   ReaderRun run{std::move(lease).value(), {}, {}};
   run.context = MakeContext(stream, settings, run.lease.get(), hrana::Placement::kReader);
   ProgressHandlerScope scope(run.lease.get()->handle(), check, watch);
-  run.outcome = operation(run.context);
+  run.outcome = Execute(stream, operation, run.context, settings);
   return run;
 }
 
@@ -162,7 +253,7 @@ void RunOnReadWorker(Stream& stream, Operation operation, RunSettings settings,
                           std::chrono::steady_clock::now()};
         auto run = RunOnPooledReader(stream, operation, settings, &ClientWatch::Check, &watch);
         if (!run) {
-          RunOnWriter(stream, std::move(operation), settings, /*alone=*/false, std::move(done));
+          RunOnWriter(stream, std::move(operation), settings, std::move(done));
           return;
         }
         FinishRead(stream, std::move(run->lease), run->context, settings, operation,
@@ -172,6 +263,27 @@ void RunOnReadWorker(Stream& stream, Operation operation, RunSettings settings,
 
 }  // namespace
 
+namespace {
+
+std::string_view TextOf(const std::optional<std::string>& sql) {
+  return sql ? std::string_view(*sql) : std::string_view();
+}
+
+}  // namespace
+
+std::string_view TraceLabel(const hrana::Batch& batch) {
+  return batch.steps.empty() ? std::string_view() : TextOf(batch.steps[0].stmt.sql);
+}
+
+std::string_view TraceLabel(const hrana::StreamRequest& request) {
+  auto text = TextOf;
+  if (auto* execute = std::get_if<hrana::ExecuteRequest>(&request)) return text(execute->stmt.sql);
+  if (auto* batch = std::get_if<hrana::BatchRequest>(&request)) return TraceLabel(batch->batch);
+  if (auto* sequence = std::get_if<hrana::SequenceRequest>(&request)) return text(sequence->sql);
+  if (auto* describe = std::get_if<hrana::DescribeRequest>(&request)) return text(describe->sql);
+  return {};
+}
+
 void RunRequest(Stream& stream, const hrana::StreamRequest& request, RunSettings settings,
                 std::function<void(hrana::RequestOutcome)> done) {
   if (!hrana::NeedsConnection(request)) {
@@ -180,6 +292,7 @@ void RunRequest(Stream& stream, const hrana::StreamRequest& request, RunSettings
     done(hrana::RunStreamRequest(context, request));
     return;
   }
+  settings.trace_label = TraceLabel(request);
   RunOperation(
       stream,
       [&request](hrana::ExecutionContext& context) {
@@ -191,29 +304,29 @@ void RunRequest(Stream& stream, const hrana::StreamRequest& request, RunSettings
 void RunOperation(Stream& stream, Operation operation, RunSettings settings,
                   std::function<void(hrana::RequestOutcome)> done) {
   switch (stream.pin) {
-    case Stream::Pin::kWriter:
-      RunOnWriter(stream, std::move(operation), settings, /*alone=*/true, std::move(done));
+    case Stream::Pin::kOwn:
+      stream.database->stream_workers().Submit(
+          [&stream, operation = std::move(operation), settings, done = std::move(done)]() mutable {
+            RunOnOwnConnection(stream, operation, settings, std::move(done));
+          });
       return;
-    case Stream::Pin::kReader: {
-      hrana::ExecutionContext context =
-          MakeContext(stream, settings, stream.reader.get(), hrana::Placement::kPinned);
-      hrana::RequestOutcome outcome = operation(context);
-      *settings.response_budget = context.response_budget;
-      if (stream.reader.get()->autocommit()) {
-        stream.reader = ReadLease();
-        stream.pin = Stream::Pin::kNone;
-      }
-      done(std::move(outcome));
+    case Stream::Pin::kReader:
+      // Reads inside a transaction have no time budget: never on an I/O thread.
+      stream.database->stream_workers().Submit(
+          [&stream, operation = std::move(operation), settings, done = std::move(done)]() mutable {
+            RunOnPinnedReader(stream, operation, settings, std::move(done));
+          });
       return;
-    }
     case Stream::Pin::kNone:
       break;
   }
-  InlineBudget budget{std::chrono::steady_clock::now() + kInlineReadBudget};
+  // Traced runs are never stopped and run again: each must be the one that counts.
+  InlineBudget budget{stream.database->trace() ? std::chrono::steady_clock::time_point::max()
+                                               : std::chrono::steady_clock::now() + kInlineReadBudget};
   auto run = RunOnPooledReader(stream, operation, settings, &InlineBudget::Check, &budget);
   if (!run) {
     // Every read connection is busy: the writer can answer reads too.
-    RunOnWriter(stream, std::move(operation), settings, /*alone=*/false, std::move(done));
+    RunOnWriter(stream, std::move(operation), settings, std::move(done));
     return;
   }
   if (budget.exceeded) {
@@ -227,28 +340,24 @@ void RunOperation(Stream& stream, Operation operation, RunSettings settings,
              std::move(run->outcome), std::move(done));
 }
 
-void ReleaseStream(Stream& stream, std::function<void()> done) {
-  switch (stream.pin) {
-    case Stream::Pin::kNone:
-      done();
-      return;
-    case Stream::Pin::kReader:
-      stream.reader = ReadLease();  // rolls back
-      stream.pin = Stream::Pin::kNone;
-      done();
-      return;
-    case Stream::Pin::kWriter: {
-      WriteJob job;
-      job.kind = WriteJob::Kind::kRelease;
-      job.stream_id = stream.id;
-      job.done = [&stream, done = std::move(done)](WriteCompletion) {
-        stream.pin = Stream::Pin::kNone;
-        done();
-      };
-      stream.database->writer().Submit(std::move(job));
-      return;
-    }
-  }
+void ReleaseStream(Stream& stream) {
+  // Destroying the lease rolls back an open transaction (or closes a connection that holds the
+  // stream's state); the grant goes after it.
+  stream.connection = ReadLease();
+  stream.pin = Stream::Pin::kNone;
+  stream.holds_state = false;
+  stream.write_grant.Release();
+}
+
+bool StreamWriteGrant::Acquire() {
+  if (!held_) held_ = writer_->AcquireGrant(this, std::chrono::steady_clock::now() + kWriteGrantWait);
+  return held_;
+}
+
+void StreamWriteGrant::Release() {
+  if (!held_) return;
+  writer_->ReleaseGrant(this);
+  held_ = false;
 }
 
 }  // namespace edgelite::server

@@ -1,11 +1,18 @@
-// RequestRunner: decides where each stream request runs and runs it there. A stream without a
-// transaction of its own tries a pooled read connection first; a request that turns out to write
-// (or to need the writer alone) is handed to the database's writer, which group-commits it. A
-// stream holding a transaction goes straight to the connection that holds it.
+// RequestRunner: decides where each stream request runs and runs it there, so that every request
+// behaves as if it ran alone on a connection of its stream's own (sqld's model), while most run
+// on shared connections:
+// - a stream without a connection of its own tries a pooled read connection first; a request that
+//   turns out to write is handed to the database's writer, which group-commits it;
+// - a request that opens a transaction or leaves state on its connection (TEMP objects, ATTACH, a
+//   setting) moves, before it has had any effect, to a read-write connection the stream keeps
+//   (hrana::Escalation); a read-only caller's transaction stays on its read connection;
+// - a stream holding a connection runs everything there; its writes take the writer's grant.
+// The stream's session values (last_insert_rowid(), ...) go with it wherever it runs.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <string_view>
 
 #include "hrana/execution.h"
 #include "server/stream.h"
@@ -15,9 +22,10 @@ namespace edgelite::server {
 struct RunSettings {
   hrana::ProtocolVersion version = hrana::ProtocolVersion::kV2;
   bool may_write = true;
-  size_t* response_budget = nullptr;  // shared by the requests of one HTTP request
+  size_t max_response_size = 10 * 1024 * 1024;  // per request's result (sqld's rule)
   // The client's socket, when known: a long read is interrupted once the client has gone.
   int client_socket = -1;
+  std::string_view trace_label;  // the request's first SQL, for the execution trace
 };
 
 // What to run once a connection and placement are chosen. It may be run more than once (first on a
@@ -25,8 +33,9 @@ struct RunSettings {
 using Operation = std::function<hrana::RequestOutcome(hrana::ExecutionContext&)>;
 
 // Runs `operation` for `stream`, then calls `done` with the outcome: inline for reads (on a read
-// worker for a read that outgrows its few milliseconds inline), on the writer thread for writes. `stream` and whatever `operation` refers to must stay alive until
-// `done` is called, and only one operation of a stream runs at a time.
+// worker for a read that outgrows its few milliseconds inline), on the writer thread for writes.
+// `stream` and whatever `operation` refers to must stay alive until `done` is called, and only one
+// operation of a stream runs at a time.
 void RunOperation(Stream& stream, Operation operation, RunSettings settings,
                   std::function<void(hrana::RequestOutcome)> done);
 
@@ -34,7 +43,12 @@ void RunOperation(Stream& stream, Operation operation, RunSettings settings,
 void RunRequest(Stream& stream, const hrana::StreamRequest& request, RunSettings settings,
                 std::function<void(hrana::RequestOutcome)> done);
 
-// Ends the stream's transaction, if it holds one (rolled back), and calls `done` when it is over.
-void ReleaseStream(Stream& stream, std::function<void()> done);
+// The label RunSettings::trace_label wants for `request` (or a cursor's batch).
+std::string_view TraceLabel(const hrana::StreamRequest& request);
+std::string_view TraceLabel(const hrana::Batch& batch);
+
+// Ends the stream's use of its connection: an open transaction is rolled back, the write grant
+// given back, and the connection pooled again (or closed, if it holds the stream's state).
+void ReleaseStream(Stream& stream);
 
 }  // namespace edgelite::server

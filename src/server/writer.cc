@@ -1,4 +1,4 @@
-// The writer thread and its group commit.
+// The writer thread, its group commit and the write grant.
 #include "server/writer.h"
 
 #include <spdlog/spdlog.h>
@@ -18,8 +18,10 @@ hrana::RequestOutcome ShuttingDown() {
 }  // namespace
 
 Writer::Writer(std::unique_ptr<sqlite::Connection> connection,
-               std::function<uint64_t()> replication_index)
-    : connection_(std::move(connection)), replication_index_(std::move(replication_index)) {
+               std::function<uint64_t()> replication_index, ExecutionTrace* trace)
+    : connection_(std::move(connection)),
+      replication_index_(std::move(replication_index)),
+      trace_(trace) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -34,7 +36,27 @@ void Writer::Submit(WriteJob job) {
       return;
     }
   }
-  job.done(WriteCompletion{ShuttingDown(), false});
+  job.done(ShuttingDown());
+}
+
+bool Writer::AcquireGrant(const void* holder, std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  if (grant_holder_ == holder) return true;
+  if (stopping_) return false;
+  GrantRequest request{holder, std::make_shared<bool>(false), std::make_shared<bool>(false)};
+  queue_.push_back(request);
+  wake_.notify_one();
+  granted_.wait_until(lock, deadline, [&] { return *request.granted || stopping_; });
+  if (*request.granted) return true;
+  *request.abandoned = true;
+  return false;
+}
+
+void Writer::ReleaseGrant(const void* holder) {
+  std::lock_guard lock(mutex_);
+  if (grant_holder_ != holder) return;
+  grant_holder_ = nullptr;
+  wake_.notify_one();
 }
 
 void Writer::Stop() {
@@ -44,68 +66,55 @@ void Writer::Stop() {
     stopping_ = true;
   }
   wake_.notify_all();
+  granted_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
 void Writer::Loop() {
   while (true) {
     std::unique_lock lock(mutex_);
-    wake_.wait(lock, [&] {
-      if (stopping_) return true;
-      if (pinned_stream_ == 0) return !queue_.empty();
-      for (const WriteJob& job : queue_) {
-        if (job.stream_id == pinned_stream_) return true;
-      }
-      return false;
-    });
+    wake_.wait(lock, [&] { return stopping_ || (grant_holder_ == nullptr && !queue_.empty()); });
     if (stopping_) break;
-    if (pinned_stream_ != 0) {
-      auto found = std::find_if(queue_.begin(), queue_.end(),
-                                [&](const WriteJob& job) { return job.stream_id == pinned_stream_; });
-      WriteJob job = std::move(*found);
-      queue_.erase(found);
-      lock.unlock();
-      RunAlone(job);
+    if (auto* request = std::get_if<GrantRequest>(&queue_.front())) {
+      if (!*request->abandoned) {
+        *request->granted = true;
+        grant_holder_ = request->holder;
+        granted_.notify_all();
+      }
+      queue_.pop_front();
       continue;
     }
+    // The jobs up to the next grant request form one batch: a grant waits for the jobs queued
+    // before it, and those queued after it wait for the grant.
     std::deque<WriteJob> jobs;
-    while (!queue_.empty() && jobs.size() < kMaxGroupSize) {
-      jobs.push_back(std::move(queue_.front()));
+    while (!queue_.empty() && jobs.size() < kMaxGroupSize &&
+           std::holds_alternative<WriteJob>(queue_.front())) {
+      jobs.push_back(std::move(std::get<WriteJob>(queue_.front())));
       queue_.pop_front();
     }
     lock.unlock();
+    std::unique_lock<std::recursive_mutex> serial;
+    if (trace_) serial = trace_->Serialize();
     ProcessBatch(std::move(jobs));
   }
-  // Shutting down: nothing more runs; an open transaction is rolled back.
-  std::deque<WriteJob> abandoned;
+  // Shutting down: nothing more runs.
+  std::deque<Item> abandoned;
   {
     std::lock_guard lock(mutex_);
     abandoned.swap(queue_);
   }
-  for (WriteJob& job : abandoned) job.done(WriteCompletion{ShuttingDown(), false});
+  for (Item& item : abandoned) {
+    if (auto* job = std::get_if<WriteJob>(&item)) job->done(ShuttingDown());
+  }
   if (!connection_->autocommit()) (void)connection_->Exec("ROLLBACK");
-  pinned_stream_ = 0;
 }
 
 void Writer::ProcessBatch(std::deque<WriteJob> jobs) {
   std::vector<Member> group;
   bool in_transaction = false;
   while (!jobs.empty()) {
-    if (pinned_stream_ != 0) {
-      // A request opened a transaction: the rest wait until it ends, in their original order.
-      FlushGroup(group, in_transaction);
-      std::lock_guard lock(mutex_);
-      queue_.insert(queue_.begin(), std::make_move_iterator(jobs.begin()),
-                    std::make_move_iterator(jobs.end()));
-      return;
-    }
     WriteJob job = std::move(jobs.front());
     jobs.pop_front();
-    if (job.kind == WriteJob::Kind::kRelease || job.alone) {
-      FlushGroup(group, in_transaction);
-      RunAlone(job);
-      continue;
-    }
     if (!in_transaction) {
       if (!connection_->Exec("BEGIN IMMEDIATE").ok()) {
         RunAlone(job);
@@ -120,8 +129,9 @@ void Writer::ProcessBatch(std::deque<WriteJob> jobs) {
     }
     hrana::RequestOutcome outcome = job.run(*connection_, hrana::Placement::kWriterGroup);
     if (connection_->autocommit()) {
-      // A statement (ON CONFLICT ROLLBACK, disk full, ...) rolled back the whole group: nothing of
-      // it was acknowledged, so every member runs again, alone, as if the group never happened.
+      // A statement rolled back the whole group (the executor stopped its request right there):
+      // nothing of it was acknowledged, so every member runs again, alone, as if the group never
+      // happened.
       in_transaction = false;
       std::vector<Member> lost;
       lost.swap(group);
@@ -129,13 +139,18 @@ void Writer::ProcessBatch(std::deque<WriteJob> jobs) {
       RunAlone(job);
       continue;
     }
-    bool undo = std::holds_alternative<hrana::Escalation>(outcome) ||
-                std::holds_alternative<hrana::RequestFailure>(outcome);
+    auto* escalation = std::get_if<hrana::Escalation>(&outcome);
+    bool undo = escalation || std::holds_alternative<hrana::RequestFailure>(outcome);
     if (undo) (void)connection_->Exec("ROLLBACK TO edgelite_request");
     (void)connection_->Exec("RELEASE edgelite_request");
-    if (std::holds_alternative<hrana::Escalation>(outcome)) {
+    if (escalation && escalation->kind == hrana::Escalation::Kind::kToWriterAlone) {
       FlushGroup(group, in_transaction);
       RunAlone(job);
+      continue;
+    }
+    if (escalation) {
+      // Bound for a connection of its stream's own: it had no effect here.
+      Complete(job, std::move(outcome));
       continue;
     }
     group.push_back(Member{std::move(job), std::move(outcome)});
@@ -147,8 +162,7 @@ void Writer::FlushGroup(std::vector<Member>& group, bool& in_transaction) {
   if (!in_transaction) return;
   in_transaction = false;
   if (Status status = connection_->Exec("COMMIT"); !status.ok()) {
-    // A deferred constraint or an I/O error failed the commit: find out whose, by running each
-    // request alone.
+    // An I/O error failed the commit: find out whose, by running each request alone.
     spdlog::warn("group commit of {} requests failed ({}); re-running them one by one",
                  group.size(), status.message());
     if (!connection_->autocommit()) (void)connection_->Exec("ROLLBACK");
@@ -164,32 +178,26 @@ void Writer::FlushGroup(std::vector<Member>& group, bool& in_transaction) {
     if (auto* result = std::get_if<hrana::StreamResult>(&member.outcome)) {
       hrana::StampReplicationIndex(*result, index);
     }
-    Complete(member.job, std::move(member.outcome), false);
+    Complete(member.job, std::move(member.outcome));
   }
 }
 
 void Writer::RunAlone(WriteJob& job) {
-  if (job.kind == WriteJob::Kind::kRelease) {
-    if (pinned_stream_ == job.stream_id && job.stream_id != 0) {
-      if (!connection_->autocommit()) (void)connection_->Exec("ROLLBACK");
-      pinned_stream_ = 0;
-    }
-    Complete(job, hrana::StreamResult(hrana::StreamResponse(hrana::CloseResponse{})), false);
-    return;
-  }
   hrana::RequestOutcome outcome = job.run(*connection_, hrana::Placement::kWriterAlone);
-  bool in_transaction = !connection_->autocommit();
-  if (in_transaction && job.stream_id == 0) {
-    // A one-shot request cannot come back to finish its transaction.
+  if (!connection_->autocommit()) {
+    // Requests that open transactions are sent to connections of their own before they run;
+    // nothing may stay open on the writer.
     (void)connection_->Exec("ROLLBACK");
-    in_transaction = false;
+    spdlog::error("a request left a transaction open on the writer; rolled back");
   }
-  pinned_stream_ = in_transaction ? job.stream_id : 0;
-  Complete(job, std::move(outcome), in_transaction);
+  Complete(job, std::move(outcome));
 }
 
-void Writer::Complete(WriteJob& job, hrana::RequestOutcome outcome, bool in_transaction) {
-  job.done(WriteCompletion{std::move(outcome), in_transaction});
+void Writer::Complete(WriteJob& job, hrana::RequestOutcome outcome) {
+  if (trace_ && !std::holds_alternative<hrana::Escalation>(outcome)) {
+    trace_->Record(job.trace_label);
+  }
+  job.done(std::move(outcome));
 }
 
 }  // namespace edgelite::server

@@ -1,57 +1,75 @@
 // Writer: the one thread that writes to a database, and the group commit that makes it fast.
 //
-// Write requests queue here. Autocommit requests found waiting together run back to back inside one
-// SQLite transaction, each inside its own savepoint, and are acknowledged after a single COMMIT (one
-// sync). A request keeps exactly the results and atomicity it would have had alone: a failed
-// statement is undone by SQLite's statement journal as in autocommit mode, a request that needs to
-// run alone (transaction control, PRAGMA, VACUUM) is rolled back to its savepoint and re-run alone,
-// and if a statement or the COMMIT takes the whole transaction down, every request of the group is
-// re-run alone before anything is acknowledged.
+// Autocommit write requests queue here. Those found waiting together run back to back inside one
+// SQLite transaction, each inside its own savepoint, and are acknowledged after a single COMMIT
+// (one sync). A request keeps exactly the results and atomicity it would have had alone:
+// - a failed statement is undone by SQLite's statement journal, as in autocommit mode;
+// - a request that opens a transaction or leaves state on its connection never joins a group: the
+//   executor stops it before it has any effect and it moves to a connection of its stream's own;
+// - a statement that takes the whole transaction down (ON CONFLICT ROLLBACK, RAISE(ROLLBACK), an
+//   I/O error) stops its request at once, and every request of the group runs again, alone, before
+//   anything is acknowledged;
+// - a statement that leaves a deferred constraint unresolved, which alone would have failed at its
+//   own commit, sends its request out of the group to run alone;
+// - the group's COMMIT failing re-runs every member alone.
 //
-// A request that leaves a transaction open (BEGIN ...) pins the writer to its stream: until that
-// stream commits, rolls back or is released (closed, expired), only its requests run.
+// Streams that run on a connection of their own write through SQLite directly, but only while they
+// hold the write grant: the writer hands it out in queue order, between groups, and runs nothing
+// until it is given back. So no connection ever waits on SQLite's busy handler for the writer, and
+// the writer never waits on a client.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <variant>
 
 #include "hrana/execution.h"
+#include "server/execution_trace.h"
 #include "sqlite/connection.h"
 
 namespace edgelite::server {
 
-struct WriteCompletion {
-  hrana::RequestOutcome outcome;
-  bool in_transaction = false;  // the stream now holds an open transaction on the writer
-};
-
 struct WriteJob {
-  enum class Kind { kRun, kRelease };
-  Kind kind = Kind::kRun;
-  uint64_t stream_id = 0;  // 0: a one-shot request that cannot hold a transaction
-  bool alone = false;      // known to need the writer to itself
   // Runs the request on the writer's connection at the given placement. May be called more than
   // once (a group that failed is re-run request by request); only the last call's outcome counts.
   std::function<hrana::RequestOutcome(sqlite::Connection&, hrana::Placement)> run;
-  // Called on the writer thread once the outcome is durable (or known to have failed).
-  std::function<void(WriteCompletion)> done;
+  // Called on the writer thread once the outcome is durable, known to have failed, or an
+  // escalation that sends the request elsewhere.
+  std::function<void(hrana::RequestOutcome)> done;
+  std::string trace_label;  // for the execution trace
 };
 
 class Writer {
  public:
-  // `replication_index` reads the database's index after a commit.
-  Writer(std::unique_ptr<sqlite::Connection> connection, std::function<uint64_t()> replication_index);
+  // `replication_index` reads the database's index after a commit. `trace` may be null.
+  Writer(std::unique_ptr<sqlite::Connection> connection, std::function<uint64_t()> replication_index,
+         ExecutionTrace* trace);
   ~Writer();
 
   void Submit(WriteJob job);
-  // Fails queued jobs, rolls back an open transaction and joins the thread.
+
+  // Waits until the writer hands the write grant to `holder` (true at once if it holds it), or
+  // until `deadline` (false). The holder then writes on its own connection; the writer runs
+  // nothing until ReleaseGrant.
+  bool AcquireGrant(const void* holder, std::chrono::steady_clock::time_point deadline);
+  void ReleaseGrant(const void* holder);
+
+  // Fails queued jobs and joins the thread.
   void Stop();
 
  private:
+  struct GrantRequest {
+    const void* holder;
+    std::shared_ptr<bool> granted;    // under mutex_
+    std::shared_ptr<bool> abandoned;  // the waiter gave up: skip it
+  };
+  using Item = std::variant<WriteJob, GrantRequest>;
   struct Member {
     WriteJob job;
     hrana::RequestOutcome outcome;
@@ -61,16 +79,18 @@ class Writer {
   void ProcessBatch(std::deque<WriteJob> jobs);
   void RunAlone(WriteJob& job);
   void FlushGroup(std::vector<Member>& group, bool& in_transaction);
-  void Complete(WriteJob& job, hrana::RequestOutcome outcome, bool in_transaction);
+  void Complete(WriteJob& job, hrana::RequestOutcome outcome);
 
   std::unique_ptr<sqlite::Connection> connection_;
   std::function<uint64_t()> replication_index_;
+  ExecutionTrace* trace_;
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<WriteJob> queue_;
+  std::condition_variable granted_;
+  std::deque<Item> queue_;
+  const void* grant_holder_ = nullptr;
   bool stopping_ = false;
-  uint64_t pinned_stream_ = 0;  // touched by the writer thread only, read under mutex_ in Loop
   std::thread thread_;
 };
 

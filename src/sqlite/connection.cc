@@ -2,47 +2,94 @@
 #include "sqlite/connection.h"
 
 #include <fmt/format.h>
-#include <strings.h>
-
-#include <array>
-#include <cstring>
 
 #include "sqlite/library.h"
+#include "sqlite/pragma_policy.h"
 #include "sqlite/sql_text.h"
 
 namespace edgelite::sqlite {
-namespace {
 
-// Settings the server owns: a client that changed them could break durability, replication or
-// the read/write split. Reading them is allowed; setting them is refused.
-constexpr std::array<const char*, 12> kServerOwnedPragmas = {
-    "journal_mode",    "locking_mode",         "synchronous",        "query_only",
-    "page_size",       "wal_autocheckpoint",   "mmap_size",          "temp_store_directory",
-    "writable_schema", "data_store_directory", "journal_size_limit", "cell_size_check"};
-
-bool IsServerOwnedPragma(const char* name) {
-  for (const char* owned : kServerOwnedPragmas) {
-    if (strcasecmp(name, owned) == 0) return true;
-  }
-  return false;
-}
-
-// ATTACH of a file would let a client open any file the server can reach, so it is refused. An
-// empty name is a private temporary database, which VACUUM itself attaches.
-int Authorize(void*, int action, const char* arg1, const char* arg2, const char*, const char*) {
+int Connection::Authorize(void* self, int action, const char* arg1, const char* arg2, const char*,
+                          const char*) {
+  auto* connection = static_cast<Connection*>(self);
+  StatementFacts* facts = connection->collecting_facts_;
+  // What a statement that would leave client state returns: allowed where it may stay, else a
+  // no-op (the executor moves the statement to such a connection before it runs).
+  auto client_state = [&] {
+    if (facts) facts->changes_session = true;
+    return connection->takes_client_state_ ? SQLITE_OK : SQLITE_IGNORE;
+  };
   switch (action) {
     case SQLITE_ATTACH:
-      return arg1 == nullptr || *arg1 == '\0' ? SQLITE_OK : SQLITE_DENY;
-    case SQLITE_PRAGMA:
-      if (arg1 && strcasecmp(arg1, "wal_checkpoint") == 0) return SQLITE_DENY;
-      if (arg1 && arg2 && IsServerOwnedPragma(arg1)) return SQLITE_DENY;
+      // A file would let a client open any file the server can reach. An empty name is a private
+      // temporary database (VACUUM attaches one itself, outside Prepare).
+      if (arg1 != nullptr && *arg1 != '\0') return SQLITE_DENY;
+      return facts ? client_state() : SQLITE_OK;
+    case SQLITE_DETACH:
+    case SQLITE_CREATE_TEMP_INDEX:
+    case SQLITE_CREATE_TEMP_TABLE:
+    case SQLITE_CREATE_TEMP_TRIGGER:
+    case SQLITE_CREATE_TEMP_VIEW:
+    case SQLITE_DROP_TEMP_INDEX:
+    case SQLITE_DROP_TEMP_TABLE:
+    case SQLITE_DROP_TEMP_TRIGGER:
+    case SQLITE_DROP_TEMP_VIEW:
+      return client_state();
+    case SQLITE_PRAGMA: {
+      if (!arg1) return SQLITE_OK;
+      switch (ClassifyPragma(arg1, arg2 != nullptr)) {
+        case PragmaUse::kForbidden:
+          return SQLITE_DENY;
+        case PragmaUse::kSessionSetting:
+          if (facts) facts->sets_pragma = true;
+          return client_state();
+        case PragmaUse::kDatabaseWrite:
+          if (facts) facts->sets_pragma = true;
+          return SQLITE_OK;
+        case PragmaUse::kIntrospection:
+          return SQLITE_OK;
+      }
       return SQLITE_OK;
+    }
     default:
       return SQLITE_OK;
   }
 }
 
-}  // namespace
+// changes() and total_changes() as SQLite defines them, but for the client session the statement
+// runs for (SessionScope), when there is one.
+void Connection::ChangesFunction(sqlite3_context* context, int, sqlite3_value**) {
+  auto* connection = static_cast<Connection*>(sqlite3_user_data(context));
+  sqlite3_result_int64(context, connection->session_ ? connection->session_->changes
+                                                     : sqlite3_changes64(connection->db_));
+}
+
+void Connection::TotalChangesFunction(sqlite3_context* context, int, sqlite3_value**) {
+  auto* connection = static_cast<Connection*>(sqlite3_user_data(context));
+  int64_t total = sqlite3_total_changes64(connection->db_);
+  if (connection->session_) {
+    total = connection->session_->total_changes + total - connection->session_total_changes_base_;
+  }
+  sqlite3_result_int64(context, total);
+}
+
+SessionScope::SessionScope(Connection& connection, Session& session, bool counts_changes)
+    : connection_(connection), session_(session), counts_changes_(counts_changes) {
+  // last_insert_rowid() has a setter, so SQLite's own function (and the rowid it updates while the
+  // statement inserts) serves it.
+  sqlite3_set_last_insert_rowid(connection.db_, session.last_insert_rowid);
+  connection.session_ = &session;
+  connection.session_total_changes_base_ = sqlite3_total_changes64(connection.db_);
+}
+
+SessionScope::~SessionScope() {
+  sqlite3* db = connection_.db_;
+  session_.last_insert_rowid = sqlite3_last_insert_rowid(db);
+  // An INSERT, UPDATE or DELETE that ran sets changes(), to 0 if it failed; others leave it.
+  if (counts_changes_) session_.changes = sqlite3_changes64(db);
+  session_.total_changes += sqlite3_total_changes64(db) - connection_.session_total_changes_base_;
+  connection_.session_ = nullptr;
+}
 
 StatementLease::~StatementLease() {
   if (statement_ && connection_) {
@@ -64,7 +111,12 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptions& op
     return Status::Io(fmt::format("cannot open database {}: {}", options.path, message));
   }
   std::unique_ptr<Connection> connection(new Connection(db, options.statement_cache_capacity));
+  connection->takes_client_state_ = options.takes_client_state;
   sqlite3_extended_result_codes(db, 1);
+  // As sqld: a double-quoted word is an identifier, never a string literal that hides a typo'd
+  // column name (SQLite's own advice for new applications). Existing schemas still load.
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   sqlite3_wal_autocheckpoint(db, options.wal_autocheckpoint);
 
@@ -80,13 +132,19 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptions& op
     return Status::Io(
         fmt::format("cannot configure database {}: {}", options.path, status.message()));
   }
-  sqlite3_set_authorizer(db, Authorize, nullptr);
+  sqlite3_set_authorizer(db, &Connection::Authorize, connection.get());
+  // Overrides of the built-in functions (application-defined functions take precedence).
+  sqlite3_create_function_v2(db, "changes", 0, SQLITE_UTF8, connection.get(),
+                             &Connection::ChangesFunction, nullptr, nullptr, nullptr);
+  sqlite3_create_function_v2(db, "total_changes", 0, SQLITE_UTF8, connection.get(),
+                             &Connection::TotalChangesFunction, nullptr, nullptr, nullptr);
   return connection;
 }
 
 Connection::~Connection() {
   // Statements must be finalized before the connection closes.
   snapshot_hold_.reset();
+  schema_probe_.reset();
   cache_.Clear();
   sqlite3_close_v2(db_);
 }
@@ -118,6 +176,21 @@ void Connection::ReleaseSnapshot() {
   snapshot_held_ = false;
 }
 
+Status Connection::RefreshSchema() {
+  if (!schema_probe_) {
+    // Reads the schema table, so running it checks the schema cookie (and reloads on a change).
+    sqlite3_stmt* handle = nullptr;
+    int rc = sqlite3_prepare_v3(db_, "SELECT 1 FROM sqlite_schema WHERE 0", -1,
+                                SQLITE_PREPARE_PERSISTENT, &handle, nullptr);
+    if (rc != SQLITE_OK) return Status::Internal(sqlite3_errmsg(db_));
+    schema_probe_ = std::make_unique<Statement>(handle);
+  }
+  int rc = schema_probe_->Step();
+  sqlite3_reset(schema_probe_->handle());
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return Status::Internal(sqlite3_errmsg(db_));
+  return Status::Ok();
+}
+
 Status Connection::Exec(const char* sql) {
   char* message = nullptr;
   int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
@@ -129,15 +202,21 @@ Status Connection::Exec(const char* sql) {
   return Status::Ok();
 }
 
-Result<Connection::Prepared> Connection::Prepare(std::string_view sql, SqliteError* error) {
-  if (std::unique_ptr<Statement> cached = cache_.Take(sql)) {
-    // Only texts holding exactly one statement are cached, so the tail is empty.
-    return Prepared{StatementLease(this, std::string(sql), std::move(cached)), {}};
+Result<Connection::Prepared> Connection::Prepare(std::string_view sql, SqliteError* error,
+                                                 bool use_cache) {
+  if (use_cache) {
+    if (std::unique_ptr<Statement> cached = cache_.Take(sql)) {
+      // Only texts holding exactly one statement are cached, so the tail is empty.
+      return Prepared{StatementLease(this, std::string(sql), std::move(cached)), {}};
+    }
   }
   sqlite3_stmt* handle = nullptr;
   const char* tail = nullptr;
+  StatementFacts facts;
+  collecting_facts_ = &facts;
   int rc = sqlite3_prepare_v3(db_, sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &handle,
                               &tail);
+  collecting_facts_ = nullptr;
   if (rc != SQLITE_OK) {
     *error = ErrorFromConnection(db_, rc);
     return Status::InvalidArgument(error->message);
@@ -145,12 +224,13 @@ Result<Connection::Prepared> Connection::Prepare(std::string_view sql, SqliteErr
   std::string_view rest = tail ? sql.substr(size_t(tail - sql.data())) : std::string_view();
   if (!handle) return Prepared{std::nullopt, rest};
   auto statement = std::make_unique<Statement>(handle);
+  statement->set_facts(facts);
   // Cached: queries and DML. Not cached: a text with more statements after the first (the entry
   // would lose the tail), DDL and the like (re-running a cached CREATE must fail at prepare time,
   // as a fresh one does). A lease without a connection finalizes its statement.
   StatementKind kind = ClassifyStatement(sql);
   bool cacheable =
-      IsBlankSql(rest) && (kind == StatementKind::kInsert || kind == StatementKind::kUpdate ||
+      use_cache && IsBlankSql(rest) && (kind == StatementKind::kInsert || kind == StatementKind::kUpdate ||
                            kind == StatementKind::kDelete ||
                            (kind == StatementKind::kOther && sqlite3_stmt_readonly(handle)));
   Connection* owner = cacheable ? this : nullptr;

@@ -11,6 +11,7 @@
 
 #include "common/status.h"
 #include "sqlite/error.h"
+#include "sqlite/session.h"
 #include "sqlite/statement.h"
 #include "sqlite/statement_cache.h"
 
@@ -35,6 +36,11 @@ struct ConnectionOptions {
   // Commits that leave this many WAL frames checkpoint on this connection; 0: never (the server's
   // writer owns checkpoints, so that they never overlap a WAL restart).
   int wal_autocheckpoint = 1000;
+  // A connection that one client's stream owns may take that client's state (TEMP objects,
+  // ATTACH, settings). On any other (pooled readers, the writer) such statements prepare as
+  // no-ops: SQLite applies some settings while it parses, so even preparing one there would leak
+  // it to every later client. Their StatementFacts still say what they would have done.
+  bool takes_client_state = false;
 };
 
 class Connection;
@@ -77,9 +83,17 @@ class Connection {
     std::string_view tail;                    // the text after the statement
   };
   // Prepares the first statement in `sql`, from the cache when that exact text was seen before.
-  Result<Prepared> Prepare(std::string_view sql, SqliteError* error);
+  // The statement's facts (StatementFacts) are those SQLite's parser reported while preparing it.
+  // `use_cache` false prepares anew and caches nothing: for callers that never step the statement
+  // (describe), since only stepping re-prepares a cached statement after a schema change.
+  Result<Prepared> Prepare(std::string_view sql, SqliteError* error, bool use_cache = true);
+
+  // Reloads the connection's copy of the schema if another connection changed it. Only running a
+  // statement notices a change; a caller that prepares without running (describe) calls this.
+  Status RefreshSchema();
 
   bool autocommit() const { return sqlite3_get_autocommit(db_) != 0; }
+  bool takes_client_state() const { return takes_client_state_; }
   int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
   int64_t changes() const { return sqlite3_changes64(db_); }
 
@@ -101,12 +115,41 @@ class Connection {
  private:
   friend class StatementLease;
   Connection(sqlite3* db, size_t cache_capacity) : db_(db), cache_(cache_capacity) {}
+  friend class SessionScope;
   void Return(std::string_view sql, std::unique_ptr<Statement> statement);
+  static int Authorize(void* self, int action, const char* arg1, const char* arg2, const char*,
+                       const char*);
+  static void ChangesFunction(sqlite3_context* context, int, sqlite3_value**);
+  static void TotalChangesFunction(sqlite3_context* context, int, sqlite3_value**);
 
   sqlite3* db_;
+  bool takes_client_state_ = false;
+  StatementFacts* collecting_facts_ = nullptr;  // set while Prepare runs SQLite's parser
+  // The client session a statement runs for (SessionScope), and the connection's change count
+  // when it started.
+  Session* session_ = nullptr;
+  int64_t session_total_changes_base_ = 0;
   StatementCache cache_;
   std::unique_ptr<Statement> snapshot_hold_;  // prepared on first use
+  std::unique_ptr<Statement> schema_probe_;   // prepared on first use
   bool snapshot_held_ = false;
+};
+
+// For the length of one client statement, makes the connection answer last_insert_rowid(),
+// changes() and total_changes() from the client's session, and then folds what the statement did
+// into it. `counts_changes` is true for INSERT, UPDATE and DELETE, the statements that set
+// changes().
+class SessionScope {
+ public:
+  SessionScope(Connection& connection, Session& session, bool counts_changes);
+  ~SessionScope();
+  SessionScope(const SessionScope&) = delete;
+  SessionScope& operator=(const SessionScope&) = delete;
+
+ private:
+  Connection& connection_;
+  Session& session_;
+  bool counts_changes_;
 };
 
 }  // namespace edgelite::sqlite

@@ -30,6 +30,60 @@ bool WordIs(std::string_view word, std::string_view keyword) {
   return true;
 }
 
+// Skips a parenthesized group at the start of `text` (after blanks), strings, quoted names and
+// comments inside it included; false when `text` does not start with one or it never closes.
+bool SkipParenthesized(std::string_view& text) {
+  text = SkipBlanks(text);
+  if (text.empty() || text.front() != '(') return false;
+  int depth = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    char c = text[i];
+    if (c == '\'' || c == '"' || c == '`' || c == '[') {
+      char close = c == '[' ? ']' : c;
+      size_t end = text.find(close, i + 1);
+      if (end == std::string_view::npos) return false;
+      i = end + 1;
+      continue;
+    }
+    if (c == '-' || c == '/') {
+      std::string_view rest = SkipBlanks(text.substr(i));
+      if (rest.size() != text.size() - i) {
+        i = text.size() - rest.size();
+        continue;
+      }
+    }
+    if (c == '(') ++depth;
+    if (c == ')' && --depth == 0) {
+      text.remove_prefix(i + 1);
+      return true;
+    }
+    ++i;
+  }
+  return false;
+}
+
+// Skips the common table expressions of a WITH clause ("WITH" already read) and returns the word
+// of the statement they belong to (SELECT, INSERT, ...), or an empty word if the text ends first.
+std::string_view SkipCommonTableExpressions(std::string_view& text) {
+  std::string_view word = NextWord(text);
+  if (WordIs(word, "RECURSIVE")) word = NextWord(text);
+  while (!word.empty()) {
+    SkipParenthesized(text);  // the optional column list
+    if (!WordIs(NextWord(text), "AS")) return {};
+    std::string_view saved = text;
+    word = NextWord(text);
+    if (WordIs(word, "NOT")) word = NextWord(text);
+    if (!WordIs(word, "MATERIALIZED")) text = saved;
+    if (!SkipParenthesized(text)) return {};
+    text = SkipBlanks(text);
+    if (text.empty() || text.front() != ',') return NextWord(text);
+    text.remove_prefix(1);
+    word = NextWord(text);
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string_view SkipBlanks(std::string_view text) {
@@ -62,6 +116,9 @@ bool IsBlankSql(std::string_view text) {
 StatementKind ClassifyStatement(std::string_view sql) {
   std::string_view rest = sql;
   std::string_view first = NextWord(rest);
+  // A WITH clause belongs to the statement after it: `WITH x AS (...) INSERT ...` counts changes
+  // as an INSERT does.
+  if (WordIs(first, "WITH")) first = SkipCommonTableExpressions(rest);
   if (WordIs(first, "BEGIN")) {
     std::string_view next = NextWord(rest);
     if (WordIs(next, "TRANSACTION")) next = NextWord(rest);

@@ -24,7 +24,8 @@ enum class StatementKind {
   kOther,
 };
 
-// The kind of the first statement in `sql` (leading blanks and comments skipped).
+// The kind of the first statement in `sql` (leading blanks and comments skipped; a leading WITH
+// clause belongs to the statement that follows it).
 StatementKind ClassifyStatement(std::string_view sql);
 
 // True for statements that control transactions and so cannot run inside another one.

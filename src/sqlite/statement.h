@@ -11,11 +11,22 @@
 
 namespace edgelite::sqlite {
 
+// What SQLite's parser reported (through the authorizer) while preparing a statement, beyond what
+// sqlite3_stmt_readonly tells: whether running it leaves state on the connection that must follow
+// the client (and no other client), and whether it sets a PRAGMA, which is a write for permissions
+// even when it changes no page of the database.
+struct StatementFacts {
+  bool changes_session = false;  // TEMP objects, ATTACH/DETACH, a connection setting
+  bool sets_pragma = false;      // PRAGMA name = value, or the call form of a setting
+};
+
 class Statement {
  public:
   explicit Statement(sqlite3_stmt* handle) : handle_(handle) {}
   ~Statement();
-  Statement(Statement&& other) noexcept : handle_(other.handle_) { other.handle_ = nullptr; }
+  Statement(Statement&& other) noexcept : handle_(other.handle_), facts_(other.facts_) {
+    other.handle_ = nullptr;
+  }
   Statement& operator=(Statement&&) = delete;
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -44,8 +55,12 @@ class Statement {
   // Makes the statement ready for another execution: resets it and clears its bindings.
   void Reset();
 
+  const StatementFacts& facts() const { return facts_; }
+  void set_facts(StatementFacts facts) { facts_ = facts; }
+
  private:
   sqlite3_stmt* handle_;
+  StatementFacts facts_;
 };
 
 }  // namespace edgelite::sqlite

@@ -7,8 +7,8 @@
 // resuming incrementally, a primary restarted between syncs, JWT auth on the replication and proxy calls, and
 // replicas (one that fell behind, and a new one) bootstrapping from snapshots after the primary compacted its log.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { watch } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from '@libsql/client';
 import Database from 'libsql';
@@ -97,48 +97,65 @@ async function remoteRows(client, sql, args = []) {
   return (await client.execute({ sql, args })).rows.map((row) => Array.from(row));
 }
 
-/** Polls `probe` every 50 ms until it returns true; fails after WAIT_TIMEOUT_MS with the last observation. */
-async function waitFor(what, probe) {
+/**
+ * Waits until `probe` returns true, checking it at once and again after every change to the local files of the
+ * replica at `path` (the database, its WAL and the SDK's `-client_wal_index`), which is where the SDK's background
+ * sync lands what it pulled; it also rewrites `-client_wal_index` on every tick of its interval. Fails after
+ * WAIT_TIMEOUT_MS with the last observation.
+ */
+async function waitForLocalChange(what, path, probe) {
+  const prefix = basename(path);
+  let changed = false;
+  let wake = () => {};
+  const watcher = watch(dirname(path), (_event, file) => {
+    if (file !== null && !String(file).startsWith(prefix)) return;
+    changed = true;
+    wake();
+  });
   const deadline = Date.now() + WAIT_TIMEOUT_MS;
   let last;
-  for (;;) {
-    try {
-      if (await probe()) return;
-      last = 'not yet';
-    } catch (e) {
-      last = e.message;
+  try {
+    for (;;) {
+      changed = false;
+      try {
+        if (await probe()) return;
+        last = 'not yet';
+      } catch (e) {
+        last = e.message;
+      }
+      if (changed) continue; // the files changed while the probe ran: look again at once
+      let timer;
+      const timedOut = await new Promise((resolveWait) => {
+        wake = () => resolveWait(false);
+        timer = setTimeout(() => resolveWait(true), Math.max(0, deadline - Date.now()));
+      });
+      clearTimeout(timer);
+      wake = () => {};
+      if (timedOut) assert.fail(`waited ${WAIT_TIMEOUT_MS} ms for ${what}; last check: ${last}`);
     }
-    if (Date.now() > deadline) assert.fail(`waited ${WAIT_TIMEOUT_MS} ms for ${what}; last check: ${last}`);
-    await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    watcher.close();
   }
 }
 
 /**
  * Waits until the server has compacted its replication log past `frameNo`, i.e. frames up to at least `frameNo`
- * are only available as a snapshot. edgelite logs "frame log compacted into a snapshot up to frame N"; sqld
- * leaves its snapshots as `dbs/default/snapshots/<log_id>-<start_frame_no>-<end_frame_no>.snap`.
+ * are only available as a snapshot, by waiting for the line each server prints when it has written a snapshot:
+ * edgelite's "frame log compacted into a snapshot up to frame N", sqld's "snapshot
+ * `<log_id>-<start_frame_no>-<end_frame_no>.snap` successfully created" (lines printed before the call count too).
  */
-async function waitForCompactionPast(server, frameNo) {
-  const compactedUpTo = () => {
-    if (server.kind === 'edgelite') {
-      const ends = [...server.output().matchAll(/frame log compacted into a snapshot up to frame (\d+)/g)];
-      return Math.max(-1, ...ends.map((m) => Number(m[1])));
-    }
-    const snapshots = join(server.dataDir, 'data.sqld', 'dbs', 'default', 'snapshots');
-    const names = existsSync(snapshots) ? readdirSync(snapshots) : [];
-    const ends = names.map((name) => /-(\d+)-(\d+)\.snap$/.exec(name)).filter(Boolean);
-    return Math.max(-1, ...ends.map((m) => Number(m[2])));
+function waitForCompactionPast(server, frameNo) {
+  const compactedUpTo = (line) => {
+    const m =
+      server.kind === 'edgelite'
+        ? /frame log compacted into a snapshot up to frame (\d+)/.exec(line)
+        : /snapshot `[^`]*-\d+-(\d+)\.snap` successfully created/.exec(line);
+    return m ? Number(m[1]) : -1;
   };
-  const deadline = Date.now() + COMPACTION_TIMEOUT_MS;
-  while (compactedUpTo() <= frameNo) {
-    if (Date.now() > deadline) {
-      assert.fail(
-        `no log compaction past frame ${frameNo} within ${COMPACTION_TIMEOUT_MS} ms ` +
-          `(compacted up to ${compactedUpTo()}); ${server.kind} output:\n${server.output()}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return server.waitForOutput((line) => compactedUpTo(line) > frameNo, {
+    what: `a log compaction past frame ${frameNo}`,
+    timeoutMs: COMPACTION_TIMEOUT_MS,
+  });
 }
 
 /**
@@ -297,13 +314,13 @@ for (const kind of SERVER_KINDS) {
           try {
             const count = 'SELECT count(*) FROM notes';
             const [[expected]] = await remoteRows(remote, count);
-            await waitFor('the replica to catch up in the background', async () => {
+            await waitForLocalChange('the replica to catch up in the background', pathOf('interval'), async () => {
               const [[n]] = await replica.query(count);
               return n === expected;
             });
             const text = `${sdk.name}: picked up in the background`;
             await remote.execute({ sql: 'INSERT INTO notes (text) VALUES (?)', args: [text] });
-            await waitFor('the remote write to reach the replica', async () => {
+            await waitForLocalChange('the remote write to reach the replica', pathOf('interval'), async () => {
               return (await replica.query(notesWith, [text])).length === 1;
             });
           } finally {

@@ -85,17 +85,17 @@ asio::awaitable<server::GrpcReply<proxy::ExecuteResults>> ProxyService::Execute(
   if (auto* status = std::get_if<GrpcStatus>(&acquired)) co_return *status;
   std::shared_ptr<Client> client = std::get<std::shared_ptr<Client>>(acquired);
 
-  size_t budget = limits_.max_response_size;
   // Hrana 3 semantics: the is_autocommit condition is part of the proxy protocol.
-  server::RunSettings settings{hrana::ProtocolVersion::kV3, may_write, &budget};
   const hrana::Batch& steps = *batch;
+  server::RunSettings settings{hrana::ProtocolVersion::kV3, may_write, limits_.max_response_size,
+                               -1, server::TraceLabel(steps)};
   hrana::RequestOutcome outcome = co_await Run(
       *client->stream,
       [&steps](hrana::ExecutionContext& context) {
         return FromBatchOutcome(hrana::ExecuteBatch(context, steps));
       },
       settings);
-  bool in_transaction = client->stream->pin != server::Stream::Pin::kNone;
+  bool in_transaction = client->stream->in_transaction();
   Release(client);
 
   if (auto* failure = std::get_if<hrana::RequestFailure>(&outcome)) co_return Denied(*failure);
@@ -112,10 +112,10 @@ asio::awaitable<server::GrpcReply<proxy::DescribeResult>> ProxyService::Describe
   if (auto* status = std::get_if<GrpcStatus>(&acquired)) co_return *status;
   std::shared_ptr<Client> client = std::get<std::shared_ptr<Client>>(acquired);
 
-  size_t budget = limits_.max_response_size;
-  server::RunSettings settings{hrana::ProtocolVersion::kV3, /*may_write=*/false, &budget};
   hrana::StreamRequest describe =
       hrana::DescribeRequest{request.stmt(), std::nullopt, std::nullopt};
+  server::RunSettings settings{hrana::ProtocolVersion::kV3, /*may_write=*/false,
+                               limits_.max_response_size, -1, server::TraceLabel(describe)};
   hrana::RequestOutcome outcome = co_await Run(
       *client->stream,
       [&describe](hrana::ExecutionContext& context) {
@@ -272,9 +272,7 @@ void ProxyService::Release(const std::shared_ptr<Client>& client) {
 }
 
 void ProxyService::ReleaseStreamOf(std::shared_ptr<Client> client) {
-  server::Stream& stream = *client->stream;
-  // The client rides along so the stream lives until its transaction is gone.
-  server::ReleaseStream(stream, [keep = std::move(client)] {});
+  server::ReleaseStream(*client->stream);
 }
 
 }  // namespace edgelite::replication

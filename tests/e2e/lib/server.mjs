@@ -1,7 +1,8 @@
 // Test harness: starts edgelite or the real sqld (the reference server) on a free loopback port with a
-// fresh data directory, waits for GET /health, and stops it again by PID, awaiting its exit because the
-// machine's PID 1 does not reap orphans; restarts it on the same data directory and port on request. Also
-// mints Ed25519 keys and EdDSA JWTs for the auth tests.
+// fresh data directory, waits until it says that it is listening and GET /health answers, and stops it again by
+// PID, awaiting its exit because the machine's PID 1 does not reap orphans; restarts it on the same data
+// directory and port on request; lets tests wait for a line of the server's output. Also mints Ed25519 keys and
+// EdDSA JWTs for the auth tests.
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, sign, randomBytes } from 'node:crypto';
 import { accessSync, constants as fsConstants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,12 @@ const EDGELITE_BIN = process.env.EDGELITE_BIN
 
 const STARTUP_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
+const OUTPUT_WAIT_TIMEOUT_MS = 15_000;
+// Both servers print this once their user HTTP port is bound (sqld: "listening for incoming user HTTP connection on
+// 127.0.0.1:PORT"; edgelite prints the same words).
+const LISTENING = /listening for incoming user HTTP connection on /;
+// The complete output lines kept for waitForOutput() to look back on; later lines still reach its listeners.
+const MAX_KEPT_LINES = 100_000;
 
 /** Server kinds to test, from E2E_SERVERS (comma-separated), default both. */
 export const SERVER_KINDS = (process.env.E2E_SERVERS ?? 'sqld,edgelite')
@@ -85,10 +92,11 @@ async function argsFor(kind, dataDir, port, jwtKeyFile, extraArgs) {
 }
 
 /**
- * Starts a server of the given kind and resolves once GET /health answers 200.
+ * Starts a server of the given kind and resolves once it has said that it is listening and GET /health answers 200.
  * Options: jwtKeyFile (path of an SPKI PEM public key; enables JWT auth); extraArgs (command-line arguments
  * appended for either kind, e.g. ['--max-log-size', '1'], so they must mean the same to both servers).
- * Returns { kind, port, url, dataDir, proc, output(), restart(), stop() }; restart() reuses the same arguments.
+ * Returns { kind, port, url, dataDir, proc, output(), waitForOutput(), restart(), stop() }; restart() reuses the
+ * same arguments.
  */
 export async function startServer(kind, { jwtKeyFile, extraArgs = [] } = {}) {
   const bin = binaryFor(kind);
@@ -98,6 +106,8 @@ export async function startServer(kind, { jwtKeyFile, extraArgs = [] } = {}) {
   // Both servers also read SQLD_* variables (e.g. SQLD_AUTH_JWT_KEY_FILE); only the flags above may apply.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SQLD_')));
   let log = '';
+  const lines = []; // complete output lines, of every process started so far
+  const lineListeners = new Set();
   let proc;
   let exited;
 
@@ -120,6 +130,31 @@ export async function startServer(kind, { jwtKeyFile, extraArgs = [] } = {}) {
       return proc;
     },
     output: () => log,
+    /**
+     * Resolves with the first complete line of output (stdout or stderr, of this or an earlier process of this
+     * server) for which `predicate(line)` is true, whether it was printed before the call or is printed after;
+     * rejects after `timeoutMs` with `what` and the output in the message.
+     */
+    waitForOutput(predicate, { what = String(predicate), timeoutMs = OUTPUT_WAIT_TIMEOUT_MS } = {}) {
+      const seen = lines.find(predicate);
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise((resolveLine, reject) => {
+        const listener = (line) => {
+          if (!predicate(line)) return;
+          cleanup();
+          resolveLine(line);
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`${kind} printed no line with ${what} within ${timeoutMs} ms; output:\n${log}`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          lineListeners.delete(listener);
+        };
+        lineListeners.add(listener);
+      });
+    },
     /** Stops the server gracefully and starts the same binary again on the same data directory and port. */
     async restart() {
       await terminate();
@@ -133,50 +168,59 @@ export async function startServer(kind, { jwtKeyFile, extraArgs = [] } = {}) {
     },
   };
 
-  // Spawns the server process and waits until it is healthy; on failure stops everything and throws.
+  // Spawns the server process and waits until it listens and is healthy; on failure stops everything and throws.
   const launch = async () => {
     proc = spawn(bin, args, { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const collect = (chunk) => {
-      // Bounded so that a chatty server cannot exhaust memory; the start of the log explains start-up failures.
-      if (log.length < 64 * 1024) log += chunk.toString();
-    };
-    proc.stdout.on('data', collect);
-    proc.stderr.on('data', collect);
     const child = proc;
+    let announceListening;
+    const listening = new Promise((resolveListening) => (announceListening = resolveListening));
+    const onLine = (line) => {
+      if (lines.length < MAX_KEPT_LINES) lines.push(line);
+      if (LISTENING.test(line)) announceListening();
+      for (const listener of [...lineListeners]) listener(line);
+    };
+    for (const stream of [child.stdout, child.stderr]) {
+      let partial = ''; // per stream, so that the two never mix within a line
+      stream.on('data', (chunk) => {
+        const text = chunk.toString();
+        // Bounded so that a chatty server cannot exhaust memory; the start of the log explains start-up failures.
+        if (log.length < 64 * 1024) log += text;
+        const parts = (partial + text).split('\n');
+        partial = parts.pop();
+        parts.forEach(onLine);
+      });
+    }
     exited = new Promise((resolveExit) => {
       child.on('exit', (code, signal) => resolveExit({ code, signal }));
     });
     const spawnError = new Promise((resolveErr) => child.on('error', resolveErr));
 
-    const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-    let lastError = 'no answer yet';
-    for (;;) {
-      const early = await Promise.race([
-        exited.then((e) => `exited early (code ${e.code}, signal ${e.signal})`),
-        spawnError.then((e) => `could not be spawned: ${e.message}`),
-        delay(0).then(() => null),
-      ]);
-      if (early !== null) {
-        await server.stop();
-        throw new Error(`${kind} ${early}\ncommand: ${bin} ${args.join(' ')}\noutput:\n${log}`);
-      }
-      try {
-        const res = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(1000) });
-        await res.arrayBuffer();
-        if (res.status === 200) return;
-        lastError = `GET /health returned ${res.status}`;
-      } catch (e) {
-        lastError = e.cause?.code ?? e.message;
-      }
-      if (Date.now() > deadline) {
-        await server.stop();
-        throw new Error(
-          `${kind} did not become healthy within ${STARTUP_TIMEOUT_MS} ms (${lastError})\n` +
-            `command: ${bin} ${args.join(' ')}\noutput:\n${log}`,
-        );
-      }
-      await delay(50);
+    const fail = async (why) => {
+      await server.stop();
+      throw new Error(`${kind} ${why}\ncommand: ${bin} ${args.join(' ')}\noutput:\n${log}`);
+    };
+    let timer;
+    const failure = await Promise.race([
+      listening.then(() => null),
+      exited.then((e) => `exited early (code ${e.code}, signal ${e.signal})`),
+      spawnError.then((e) => `could not be spawned: ${e.message}`),
+      new Promise((resolveTimeout) => {
+        const why = `did not say that it was listening within ${STARTUP_TIMEOUT_MS} ms`;
+        timer = setTimeout(() => resolveTimeout(why), STARTUP_TIMEOUT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (failure !== null) await fail(failure);
+    // The port is bound: connecting succeeds from here on, and the server answers once it accepts.
+    let unhealthy;
+    try {
+      const res = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(STARTUP_TIMEOUT_MS) });
+      await res.arrayBuffer();
+      unhealthy = res.status === 200 ? null : `answered GET /health with ${res.status}`;
+    } catch (e) {
+      unhealthy = `did not answer GET /health (${e.cause?.code ?? e.message})`;
     }
+    if (unhealthy !== null) await fail(unhealthy);
   };
 
   running.add(server);
@@ -200,10 +244,6 @@ export function useServer(kind, options = {}) {
     if (server) await server.stop();
   });
   return handle;
-}
-
-function delay(ms) {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** Generates an Ed25519 key pair and writes the public key as SPKI PEM to `<dir>/<fileName>`. */

@@ -1,6 +1,7 @@
 // Group commit must be invisible to clients: every request gets the results it would have had
-// alone, failures stay with the request that caused them, and an open transaction has the writer to
-// itself. These tests hold the writer busy so that requests really queue up into one group.
+// alone, failures stay with the request that caused them, requests that cannot share a group leave
+// it before they have any effect, and a write grant has the writer to itself. These tests hold the
+// writer busy so that requests really queue up into one group.
 #include "server/writer.h"
 
 #include <gtest/gtest.h>
@@ -19,7 +20,7 @@ class WriterTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_NE(database_.get(), nullptr);
-    ASSERT_TRUE(Execute(0, "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT UNIQUE)").get().ok);
+    ASSERT_TRUE(Execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT UNIQUE)").get().ok);
   }
 
   struct Outcome {
@@ -27,18 +28,30 @@ class WriterTest : public ::testing::Test {
     std::string error_code;
     std::optional<int64_t> last_insert_rowid;
     std::optional<uint64_t> replication_index;
-    bool in_transaction = false;
+    std::optional<hrana::Escalation::Kind> escalation;
+    std::vector<bool> steps_ran;  // batches: which steps produced a result or an error
   };
 
-  // Submits one `execute` request on behalf of stream `stream_id`.
-  std::future<Outcome> Execute(uint64_t stream_id, std::string sql, bool alone = false) {
+  // Submits one `execute` request, or a batch of unconditional steps.
+  std::future<Outcome> Execute(std::string sql) {
+    auto request = std::make_shared<hrana::StreamRequest>(hrana::ExecuteRequest{});
+    std::get<hrana::ExecuteRequest>(*request).stmt.sql = std::move(sql);
+    return Submit(request);
+  }
+  std::future<Outcome> Batch(std::vector<std::string> steps) {
+    hrana::BatchRequest batch;
+    for (std::string& sql : steps) {
+      hrana::BatchStep step;
+      step.stmt.sql = std::move(sql);
+      batch.batch.steps.push_back(std::move(step));
+    }
+    return Submit(std::make_shared<hrana::StreamRequest>(std::move(batch)));
+  }
+
+  std::future<Outcome> Submit(std::shared_ptr<hrana::StreamRequest> request) {
     auto promise = std::make_shared<std::promise<Outcome>>();
     auto future = promise->get_future();
     WriteJob job;
-    job.stream_id = stream_id;
-    job.alone = alone;
-    auto request = std::make_shared<hrana::StreamRequest>(hrana::ExecuteRequest{});
-    std::get<hrana::ExecuteRequest>(*request).stmt.sql = std::move(sql);
     Database* database = database_.get();
     job.run = [request, database](sqlite::Connection& connection, hrana::Placement placement) {
       hrana::ExecutionContext context;
@@ -47,17 +60,28 @@ class WriterTest : public ::testing::Test {
       context.replication_index = [database] { return database->replication_index(); };
       return hrana::RunStreamRequest(context, *request);
     };
-    job.done = [promise](WriteCompletion completion) {
+    job.done = [promise](hrana::RequestOutcome completion) {
       Outcome outcome;
-      outcome.in_transaction = completion.in_transaction;
-      auto& result = std::get<hrana::StreamResult>(completion.outcome);
+      if (auto* escalation = std::get_if<hrana::Escalation>(&completion)) {
+        outcome.escalation = escalation->kind;
+        promise->set_value(outcome);
+        return;
+      }
+      auto& result = std::get<hrana::StreamResult>(completion);
       if (auto* error = std::get_if<hrana::Error>(&result)) {
         outcome.error_code = error->code;
-      } else {
-        auto& execute = std::get<hrana::ExecuteResponse>(std::get<hrana::StreamResponse>(result));
+      } else if (auto* execute = std::get_if<hrana::ExecuteResponse>(
+                     &std::get<hrana::StreamResponse>(result))) {
         outcome.ok = true;
-        outcome.last_insert_rowid = execute.result.last_insert_rowid;
-        outcome.replication_index = execute.result.replication_index;
+        outcome.last_insert_rowid = execute->result.last_insert_rowid;
+        outcome.replication_index = execute->result.replication_index;
+      } else {
+        auto& batch = std::get<hrana::BatchResponse>(std::get<hrana::StreamResponse>(result));
+        outcome.ok = true;
+        for (size_t i = 0; i < batch.result.step_results.size(); ++i) {
+          outcome.steps_ran.push_back(batch.result.step_results[i].has_value() ||
+                                      batch.result.step_errors[i].has_value());
+        }
       }
       promise->set_value(outcome);
     };
@@ -70,14 +94,13 @@ class WriterTest : public ::testing::Test {
     auto gate = std::make_shared<std::latch>(1);
     auto started = std::make_shared<std::promise<void>>();
     WriteJob job;
-    job.alone = true;
     job.run = [gate, started](sqlite::Connection&, hrana::Placement) {
       started->set_value();
       gate->wait();
       return hrana::RequestOutcome(
           hrana::StreamResult(hrana::StreamResponse(hrana::CloseResponse{})));
     };
-    job.done = [](WriteCompletion) {};
+    job.done = [](hrana::RequestOutcome) {};
     database_->writer().Submit(std::move(job));
     started->get_future().wait();
     return gate;
@@ -101,7 +124,7 @@ TEST_F(WriterTest, QueuedInsertsCommitTogetherWithTheirOwnRowids) {
   auto gate = BlockWriter();
   std::vector<std::future<Outcome>> outcomes;
   for (int i = 0; i < 50; ++i) {
-    outcomes.push_back(Execute(0, "INSERT INTO t(v) VALUES ('row" + std::to_string(i) + "')"));
+    outcomes.push_back(Execute("INSERT INTO t(v) VALUES ('row" + std::to_string(i) + "')"));
   }
   gate->count_down();
   std::set<int64_t> rowids;
@@ -120,11 +143,11 @@ TEST_F(WriterTest, QueuedInsertsCommitTogetherWithTheirOwnRowids) {
 }
 
 TEST_F(WriterTest, AFailingRequestDoesNotTakeItsGroupDown) {
-  ASSERT_TRUE(Execute(0, "INSERT INTO t(v) VALUES ('taken')").get().ok);
+  ASSERT_TRUE(Execute("INSERT INTO t(v) VALUES ('taken')").get().ok);
   auto gate = BlockWriter();
-  auto first = Execute(0, "INSERT INTO t(v) VALUES ('a')");
-  auto duplicate = Execute(0, "INSERT INTO t(v) VALUES ('taken')");
-  auto last = Execute(0, "INSERT INTO t(v) VALUES ('b')");
+  auto first = Execute("INSERT INTO t(v) VALUES ('a')");
+  auto duplicate = Execute("INSERT INTO t(v) VALUES ('taken')");
+  auto last = Execute("INSERT INTO t(v) VALUES ('b')");
   gate->count_down();
   EXPECT_TRUE(first.get().ok);
   EXPECT_EQ(duplicate.get().error_code, "SQLITE_CONSTRAINT");
@@ -133,11 +156,11 @@ TEST_F(WriterTest, AFailingRequestDoesNotTakeItsGroupDown) {
 }
 
 TEST_F(WriterTest, AStatementThatRollsBackTheTransactionReRunsTheGroupAlone) {
-  ASSERT_TRUE(Execute(0, "INSERT INTO t(v) VALUES ('taken')").get().ok);
+  ASSERT_TRUE(Execute("INSERT INTO t(v) VALUES ('taken')").get().ok);
   auto gate = BlockWriter();
-  auto before = Execute(0, "INSERT INTO t(v) VALUES ('before')");
-  auto rollback = Execute(0, "INSERT OR ROLLBACK INTO t(v) VALUES ('taken')");
-  auto after = Execute(0, "INSERT INTO t(v) VALUES ('after')");
+  auto before = Execute("INSERT INTO t(v) VALUES ('before')");
+  auto rollback = Execute("INSERT OR ROLLBACK INTO t(v) VALUES ('taken')");
+  auto after = Execute("INSERT INTO t(v) VALUES ('after')");
   gate->count_down();
   EXPECT_TRUE(before.get().ok);
   EXPECT_EQ(rollback.get().error_code, "SQLITE_CONSTRAINT");
@@ -145,61 +168,76 @@ TEST_F(WriterTest, AStatementThatRollsBackTheTransactionReRunsTheGroupAlone) {
   EXPECT_EQ(Count("v IN ('before', 'after')"), 2);
 }
 
-TEST_F(WriterTest, ADeferredConstraintFailingAtCommitFailsOnlyItsRequest) {
-  ASSERT_TRUE(Execute(0,
-                      "CREATE TABLE child(parent INTEGER REFERENCES t(id) DEFERRABLE "
+TEST_F(WriterTest, ARolledBackGroupDoesNotRunTheRestOfTheRequestTwice) {
+  ASSERT_TRUE(Execute("INSERT INTO t(id, v) VALUES (1, 'taken')").get().ok);
+  ASSERT_TRUE(Execute("CREATE TABLE log(x)").get().ok);
+  auto gate = BlockWriter();
+  auto before = Execute("INSERT INTO t(v) VALUES ('before')");
+  auto batch = Batch({"INSERT OR ROLLBACK INTO t(id, v) VALUES (1, 'again')",
+                      "INSERT INTO log VALUES (7)"});
+  gate->count_down();
+  EXPECT_TRUE(before.get().ok);
+  Outcome outcome = batch.get();
+  ASSERT_TRUE(outcome.ok);
+  EXPECT_EQ(outcome.steps_ran, (std::vector<bool>{true, true}));
+  EXPECT_EQ(Count("v = 'before'"), 1);
+  auto lease = database_->readers().Acquire();
+  sqlite3_stmt* statement = nullptr;
+  sqlite3_prepare_v2(lease->get()->handle(), "SELECT count(*) FROM log", -1, &statement, nullptr);
+  sqlite3_step(statement);
+  EXPECT_EQ(sqlite3_column_int64(statement, 0), 1) << "the step after the rollback ran twice";
+  sqlite3_finalize(statement);
+}
+
+TEST_F(WriterTest, ADeferredConstraintLeftOpenFailsOnlyItsRequest) {
+  ASSERT_TRUE(Execute("CREATE TABLE child(parent INTEGER REFERENCES t(id) DEFERRABLE "
                       "INITIALLY DEFERRED)")
                   .get()
                   .ok);
-  ASSERT_TRUE(Execute(0, "PRAGMA foreign_keys = ON", true).get().ok);
   auto gate = BlockWriter();
-  auto good = Execute(0, "INSERT INTO t(v) VALUES ('good')");
-  auto orphan = Execute(0, "INSERT INTO child VALUES (999)");
+  auto good = Execute("INSERT INTO t(v) VALUES ('good')");
+  auto orphan = Execute("INSERT INTO child VALUES (999)");
+  // In the same group as the orphan: alone, the orphan fails whatever comes after it.
+  auto parent = Execute("INSERT INTO t(id, v) VALUES (999, 'parent')");
   gate->count_down();
   EXPECT_TRUE(good.get().ok);
   EXPECT_EQ(orphan.get().error_code, "SQLITE_CONSTRAINT");
-  EXPECT_EQ(Count("v = 'good'"), 1);
+  EXPECT_TRUE(parent.get().ok);
+  EXPECT_EQ(Count("v IN ('good', 'parent')"), 2);
 }
 
-TEST_F(WriterTest, AnOpenTransactionHasTheWriterToItself) {
-  Outcome begin = Execute(7, "BEGIN IMMEDIATE").get();
-  ASSERT_TRUE(begin.ok);
-  EXPECT_TRUE(begin.in_transaction);
-  auto other = Execute(8, "INSERT INTO t(v) VALUES ('other')");
-  EXPECT_EQ(other.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
-  ASSERT_TRUE(Execute(7, "INSERT INTO t(v) VALUES ('mine')").get().ok);
-  Outcome commit = Execute(7, "COMMIT").get();
-  EXPECT_TRUE(commit.ok);
-  EXPECT_FALSE(commit.in_transaction);
+TEST_F(WriterTest, AGrantHasTheWriterToItself) {
+  int holder = 0;
+  ASSERT_TRUE(database_->writer().AcquireGrant(
+      &holder, std::chrono::steady_clock::now() + std::chrono::seconds(5)));
+  auto other = Execute("INSERT INTO t(v) VALUES ('other')");
+  int second = 0;
+  EXPECT_FALSE(database_->writer().AcquireGrant(
+      &second, std::chrono::steady_clock::now() + std::chrono::milliseconds(50)))
+      << "a second holder must wait for the first";
+  {
+    auto own = database_->own_connections().Acquire();
+    ASSERT_TRUE(own.ok());
+    EXPECT_TRUE(own->get()->Exec("INSERT INTO t(v) VALUES ('mine')").ok());
+  }
+  database_->writer().ReleaseGrant(&holder);
   EXPECT_TRUE(other.get().ok);
   EXPECT_EQ(Count(), 2);
 }
 
-TEST_F(WriterTest, ReleasingAStreamRollsBackItsTransaction) {
-  ASSERT_TRUE(Execute(7, "BEGIN").get().in_transaction);
-  ASSERT_TRUE(Execute(7, "INSERT INTO t(v) VALUES ('discarded')").get().ok);
-  std::promise<void> released;
-  WriteJob release;
-  release.kind = WriteJob::Kind::kRelease;
-  release.stream_id = 7;
-  release.done = [&](WriteCompletion) { released.set_value(); };
-  database_->writer().Submit(std::move(release));
-  released.get_future().wait();
-  EXPECT_TRUE(Execute(8, "INSERT INTO t(v) VALUES ('next')").get().ok);
-  EXPECT_EQ(Count(), 1);
-}
-
-TEST_F(WriterTest, TransactionControlInsideAGroupRunsAlone) {
+TEST_F(WriterTest, RequestsThatCannotShareAGroupLeaveItWithoutEffect) {
   auto gate = BlockWriter();
-  auto insert = Execute(0, "INSERT INTO t(v) VALUES ('x')");
-  auto vacuum = Execute(0, "VACUUM");
+  auto insert = Execute("INSERT INTO t(v) VALUES ('x')");
+  auto vacuum = Execute("VACUUM");
+  auto begin = Batch({"INSERT INTO t(v) VALUES ('y')", "BEGIN"});
+  auto temp = Batch({"INSERT INTO t(v) VALUES ('z')", "CREATE TEMP TABLE scratch(x)"});
+  auto setting = Execute("PRAGMA recursive_triggers = ON");
   gate->count_down();
   EXPECT_TRUE(insert.get().ok);
-  {
-    auto v = vacuum.get();
-    EXPECT_TRUE(v.ok) << v.error_code;
+  for (auto* moved : {&vacuum, &begin, &temp, &setting}) {
+    EXPECT_EQ(moved->get().escalation, hrana::Escalation::Kind::kToOwnConnection);
   }
-  EXPECT_EQ(Count(), 1);
+  EXPECT_EQ(Count(), 1) << "a request that left the group must have had no effect";
 }
 
 }  // namespace
