@@ -26,4 +26,12 @@ inline std::string_view TrimSpaces(std::string_view text) {
   return text.substr(begin, end - begin + 1);
 }
 
+// Takes the next element of a comma-separated header value (as it stands, untrimmed) off `list`.
+inline std::string_view TakeListElement(std::string_view& list) {
+  size_t comma = list.find(',');
+  std::string_view element = list.substr(0, comma);
+  list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+  return element;
+}
+
 }  // namespace edgelite

@@ -11,9 +11,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <charconv>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "common/text.h"
 #include "hrana/json_codec.h"
 #include "server/request_runner.h"
 #include "server/response_compression.h"
@@ -28,6 +31,17 @@ using tcp = asio::ip::tcp;
 constexpr auto kAsTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 namespace {
+
+// A transfer coding other than chunked (gzip, deflate, ...) in a Transfer-Encoding value.
+std::optional<std::string> UnsupportedTransferCoding(std::string_view value) {
+  while (!value.empty()) {
+    std::string_view coding = TrimSpaces(TakeListElement(value));
+    if (!coding.empty() && !EqualsIgnoringCase(coding, "chunked")) {
+      return std::string(coding.substr(0, 40));
+    }
+  }
+  return std::nullopt;
+}
 
 constexpr auto kIdleKeepAlive = std::chrono::seconds(60);
 constexpr auto kWriteTimeout = std::chrono::seconds(30);
@@ -309,6 +323,16 @@ asio::awaitable<void> HttpServer::Impl::Serve(tcp::socket socket, bool websocket
       break;
     }
     http::request<http::string_body> raw = parser.release();
+    if (auto coding = UnsupportedTransferCoding(raw[http::field::transfer_encoding])) {
+      spdlog::info("rejected HTTP request with Transfer-Encoding {}", *coding);
+      co_await WriteResponse(
+          stream,
+          HttpResponse::Text(501, fmt::format("Transfer-Encoding {} is not supported; send the "
+                                              "body as is or chunked",
+                                              *coding)),
+          raw.version(), /*keep_alive=*/false);
+      break;
+    }
     if (IsWebSocketUpgrade(raw)) {  // Hrana over WebSocket takes the connection over
       co_await ServeHranaWebSocket(std::move(stream), std::move(raw), *service,
                                    websocket_only ? kTcpServerName : kUpgradeServerName);

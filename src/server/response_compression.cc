@@ -35,9 +35,7 @@ double QualityOf(std::string_view parameters) {
 
 bool AcceptsGzip(std::string_view accept_encoding) {
   while (!accept_encoding.empty()) {
-    size_t comma = accept_encoding.find(',');
-    std::string_view element = accept_encoding.substr(0, comma);
-    accept_encoding = comma == std::string_view::npos ? "" : accept_encoding.substr(comma + 1);
+    std::string_view element = TakeListElement(accept_encoding);
     size_t semicolon = element.find(';');
     std::string_view coding = TrimSpaces(element.substr(0, semicolon));
     std::string_view parameters =
