@@ -48,6 +48,9 @@ using RequestOutcome = std::variant<StreamResult, Escalation, RequestFailure>;
 struct StreamState {
   sqlite::Session session;             // what last_insert_rowid(), changes()... read back
   bool read_only_transaction = false;  // its open transaction began with BEGIN ... READONLY
+  // Its transaction sat idle holding the write lock past the timeout while others waited, and was
+  // rolled back: statements fail with TRANSACTION_TIMEOUT until the client ends the transaction.
+  bool transaction_timed_out = false;
 };
 
 // The database's write lock for a stream running on a connection of its own: the writer hands it

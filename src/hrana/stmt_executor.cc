@@ -210,6 +210,18 @@ StmtOutcome ExecuteStmt(ExecutionContext& context, const Stmt& stmt, RowConsumer
   if (auto error = CheckSqlText(sql)) return std::move(*error);
 
   sqlite::StatementKind kind = sqlite::ClassifyStatement(sql);
+  if (context.state.transaction_timed_out) {
+    // Nothing of the client's transaction is left: a statement it meant to run inside it must not
+    // run on its own, and its COMMIT must not look as if it committed.
+    if (kind == sqlite::StatementKind::kRollback) {
+      context.state.transaction_timed_out = false;
+      return StmtResult{};
+    }
+    if (kind == sqlite::StatementKind::kCommit) context.state.transaction_timed_out = false;
+    return Error{"The transaction was rolled back: it held the write lock while idle for longer "
+                 "than the transaction timeout while other writers waited",
+                 "TRANSACTION_TIMEOUT"};
+  }
   // libSQL's read-only transaction syntax; stock SQLite needs plain BEGIN, and the stream
   // remembers that its transaction may not write.
   if (kind == sqlite::StatementKind::kBeginReadOnly) sql = kReadOnlyBegin;

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <optional>
 
+#include <spdlog/spdlog.h>
+
 #include "hrana/request_executor.h"
 
 namespace edgelite::server {
@@ -20,6 +22,8 @@ constexpr int kProgressInterval = 1000;
 constexpr auto kClientCheckInterval = std::chrono::milliseconds(100);
 // How long a stream's write waits for the writer's grant (as SQLite's busy timeout did).
 constexpr auto kWriteGrantWait = std::chrono::seconds(5);
+// How soon the writer asks again to revoke the grant of a stream that was running a request.
+constexpr auto kRevokeRetry = std::chrono::milliseconds(100);
 
 hrana::ExecutionContext MakeContext(Stream& stream, const RunSettings& settings,
                                     sqlite::Connection* connection, hrana::Placement placement) {
@@ -134,18 +138,23 @@ void SettleOwnConnection(Stream& stream) {
 // On a stream worker: a write may wait for the writer's grant.
 void RunOnOwnConnection(Stream& stream, const Operation& operation, const RunSettings& settings,
                         std::function<void(hrana::RequestOutcome)> done) {
-  hrana::ExecutionContext context =
-      MakeContext(stream, settings, stream.connection.get(), hrana::Placement::kOwn);
-  hrana::RequestOutcome outcome = Execute(stream, operation, context, settings);
-  if (std::holds_alternative<hrana::Escalation>(outcome)) {
-    outcome = InternalFailure("a request on a stream's own connection asked to move");
+  hrana::RequestOutcome outcome;
+  {
+    std::lock_guard lock(stream.connection_mutex);
+    hrana::ExecutionContext context =
+        MakeContext(stream, settings, stream.connection.get(), hrana::Placement::kOwn);
+    outcome = Execute(stream, operation, context, settings);
+    if (std::holds_alternative<hrana::Escalation>(outcome)) {
+      outcome = InternalFailure("a request on a stream's own connection asked to move");
+    }
+    stream.state = context.state;
+    if (context.session_state_changed && !stream.holds_state) {
+      stream.holds_state = true;
+      stream.connection.DiscardOnRelease();
+    }
+    SettleOwnConnection(stream);
+    stream.idle_since = std::chrono::steady_clock::now();
   }
-  stream.state = context.state;
-  if (context.session_state_changed && !stream.holds_state) {
-    stream.holds_state = true;
-    stream.connection.DiscardOnRelease();
-  }
-  SettleOwnConnection(stream);
   done(std::move(outcome));
 }
 
@@ -341,6 +350,7 @@ void RunOperation(Stream& stream, Operation operation, RunSettings settings,
 }
 
 void ReleaseStream(Stream& stream) {
+  std::lock_guard lock(stream.connection_mutex);
   // Destroying the lease rolls back an open transaction (or closes a connection that holds the
   // stream's state); the grant goes after it.
   stream.connection = ReadLease();
@@ -352,6 +362,24 @@ void ReleaseStream(Stream& stream) {
 bool StreamWriteGrant::Acquire() {
   if (!held_) held_ = writer_->AcquireGrant(this, std::chrono::steady_clock::now() + kWriteGrantWait);
   return held_;
+}
+
+std::optional<std::chrono::steady_clock::time_point> StreamWriteGrant::Revoke(
+    std::chrono::milliseconds timeout) {
+  std::unique_lock lock(stream_->connection_mutex, std::try_to_lock);
+  auto now = std::chrono::steady_clock::now();
+  if (!lock.owns_lock()) return now + kRevokeRetry;  // running a request: not idle
+  if (held_ && now < stream_->idle_since + timeout) return stream_->idle_since + timeout;
+  sqlite::Connection* connection = stream_->connection.get();
+  if (connection && !connection->autocommit()) {
+    (void)connection->Exec("ROLLBACK");
+    stream_->state.transaction_timed_out = true;
+    spdlog::info("{}: rolled back a transaction idle for over {} ms while others waited to write",
+                 stream_->database->name(), timeout.count());
+  }
+  held_ = true;  // so that Release gives it back to the writer
+  Release();
+  return std::nullopt;
 }
 
 void StreamWriteGrant::Release() {

@@ -12,6 +12,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <mutex>
+#include <optional>
 
 #include "hrana/execution.h"
 #include "hrana/sql_store.h"
@@ -20,20 +22,26 @@
 
 namespace edgelite::server {
 
-// The write grant of a stream on a connection of its own (Writer::AcquireGrant).
-class StreamWriteGrant : public hrana::WriteGrant {
+struct Stream;
+
+// The write grant of a stream on a connection of its own (Writer::AcquireGrant). Touched by the
+// stream's runs and, to revoke it, by the writer: both under the stream's connection_mutex.
+class StreamWriteGrant : public hrana::WriteGrant, public GrantHolder {
  public:
-  explicit StreamWriteGrant(Writer* writer) : writer_(writer) {}
+  StreamWriteGrant(Writer* writer, Stream* stream) : writer_(writer), stream_(stream) {}
   ~StreamWriteGrant() override { Release(); }
   StreamWriteGrant(const StreamWriteGrant&) = delete;
   StreamWriteGrant& operator=(const StreamWriteGrant&) = delete;
 
   bool Acquire() override;
   void Release();
+  std::optional<std::chrono::steady_clock::time_point> Revoke(
+      std::chrono::milliseconds timeout) override;
   bool held() const { return held_; }
 
  private:
   Writer* writer_;
+  Stream* stream_;
   bool held_ = false;
 };
 
@@ -44,7 +52,7 @@ struct Stream {
       : id(id),
         database(database),
         sql_store(max_sql_count, max_sql_bytes),
-        write_grant(&database->writer()) {}
+        write_grant(&database->writer(), this) {}
 
   // Whether a transaction of the stream's is open.
   bool in_transaction() const {
@@ -55,6 +63,10 @@ struct Stream {
   Database* const database;
   hrana::SqlStore sql_store;
   hrana::StreamState state;
+  // Held while the stream's own connection runs a request, and by the writer to revoke the grant.
+  std::mutex connection_mutex;
+  // When the last request on the stream's own connection ended (for the transaction timeout).
+  std::chrono::steady_clock::time_point idle_since = std::chrono::steady_clock::now();
   Pin pin = Pin::kNone;
   StreamWriteGrant write_grant;  // before `connection`: released after its rollback
   ReadLease connection;          // held while pin != kNone

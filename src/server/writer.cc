@@ -18,10 +18,12 @@ hrana::RequestOutcome ShuttingDown() {
 }  // namespace
 
 Writer::Writer(std::unique_ptr<sqlite::Connection> connection,
-               std::function<uint64_t()> replication_index, ExecutionTrace* trace)
+               std::function<uint64_t()> replication_index, ExecutionTrace* trace,
+               std::chrono::milliseconds transaction_timeout)
     : connection_(std::move(connection)),
       replication_index_(std::move(replication_index)),
-      trace_(trace) {
+      trace_(trace),
+      transaction_timeout_(transaction_timeout) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -39,7 +41,7 @@ void Writer::Submit(WriteJob job) {
   job.done(ShuttingDown());
 }
 
-bool Writer::AcquireGrant(const void* holder, std::chrono::steady_clock::time_point deadline) {
+bool Writer::AcquireGrant(GrantHolder* holder, std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(mutex_);
   if (grant_holder_ == holder) return true;
   if (stopping_) return false;
@@ -52,8 +54,11 @@ bool Writer::AcquireGrant(const void* holder, std::chrono::steady_clock::time_po
   return false;
 }
 
-void Writer::ReleaseGrant(const void* holder) {
-  std::lock_guard lock(mutex_);
+void Writer::ReleaseGrant(GrantHolder* holder) {
+  std::unique_lock lock(mutex_);
+  if (std::this_thread::get_id() != thread_.get_id()) {
+    revoked_.wait(lock, [&] { return revoking_ != holder; });
+  }
   if (grant_holder_ != holder) return;
   grant_holder_ = nullptr;
   wake_.notify_one();
@@ -73,12 +78,32 @@ void Writer::Stop() {
 void Writer::Loop() {
   while (true) {
     std::unique_lock lock(mutex_);
-    wake_.wait(lock, [&] { return stopping_ || (grant_holder_ == nullptr && !queue_.empty()); });
+    GrantHolder* overdue = nullptr;
+    while (!stopping_ && !overdue && (grant_holder_ != nullptr || queue_.empty())) {
+      if (grant_holder_ == nullptr || queue_.empty()) {
+        wake_.wait(lock);
+      } else if (std::chrono::steady_clock::now() >= revoke_at_) {
+        overdue = grant_holder_;
+      } else {
+        wake_.wait_until(lock, revoke_at_);
+      }
+    }
     if (stopping_) break;
+    if (overdue) {
+      revoking_ = overdue;
+      lock.unlock();
+      auto again = overdue->Revoke(transaction_timeout_);
+      lock.lock();
+      revoking_ = nullptr;
+      revoked_.notify_all();
+      if (again && grant_holder_ == overdue) revoke_at_ = *again;
+      continue;
+    }
     if (auto* request = std::get_if<GrantRequest>(&queue_.front())) {
       if (!*request->abandoned) {
         *request->granted = true;
         grant_holder_ = request->holder;
+        revoke_at_ = std::chrono::steady_clock::now() + transaction_timeout_;
         granted_.notify_all();
       }
       queue_.pop_front();

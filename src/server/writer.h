@@ -15,8 +15,10 @@
 //
 // Streams that run on a connection of their own write through SQLite directly, but only while they
 // hold the write grant: the writer hands it out in queue order, between groups, and runs nothing
-// until it is given back. So no connection ever waits on SQLite's busy handler for the writer, and
-// the writer never waits on a client.
+// until it is given back. So no connection ever waits on SQLite's busy handler for the writer. A
+// holder that keeps the grant past the transaction timeout while others wait, between its
+// requests, has its transaction rolled back (as sqld's txn_timeout), so no idle client can stop
+// every writer.
 #pragma once
 
 #include <chrono>
@@ -25,6 +27,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <variant>
@@ -34,6 +37,17 @@
 #include "sqlite/connection.h"
 
 namespace edgelite::server {
+
+// Who may hold the write grant.
+class GrantHolder {
+ public:
+  virtual ~GrantHolder() = default;
+  // Called on the writer's thread while others wait for the grant. A holder idle between requests
+  // for longer than `timeout` ends its transaction, gives the grant back (ReleaseGrant) and
+  // returns nullopt; otherwise it returns when to ask again.
+  virtual std::optional<std::chrono::steady_clock::time_point> Revoke(
+      std::chrono::milliseconds timeout) = 0;
+};
 
 struct WriteJob {
   // Runs the request on the writer's connection at the given placement. May be called more than
@@ -49,7 +63,8 @@ class Writer {
  public:
   // `replication_index` reads the database's index after a commit. `trace` may be null.
   Writer(std::unique_ptr<sqlite::Connection> connection, std::function<uint64_t()> replication_index,
-         ExecutionTrace* trace);
+         ExecutionTrace* trace,
+         std::chrono::milliseconds transaction_timeout = std::chrono::seconds(5));
   ~Writer();
 
   void Submit(WriteJob job);
@@ -57,15 +72,15 @@ class Writer {
   // Waits until the writer hands the write grant to `holder` (true at once if it holds it), or
   // until `deadline` (false). The holder then writes on its own connection; the writer runs
   // nothing until ReleaseGrant.
-  bool AcquireGrant(const void* holder, std::chrono::steady_clock::time_point deadline);
-  void ReleaseGrant(const void* holder);
+  bool AcquireGrant(GrantHolder* holder, std::chrono::steady_clock::time_point deadline);
+  void ReleaseGrant(GrantHolder* holder);
 
   // Fails queued jobs and joins the thread.
   void Stop();
 
  private:
   struct GrantRequest {
-    const void* holder;
+    GrantHolder* holder;
     std::shared_ptr<bool> granted;    // under mutex_
     std::shared_ptr<bool> abandoned;  // the waiter gave up: skip it
   };
@@ -84,12 +99,18 @@ class Writer {
   std::unique_ptr<sqlite::Connection> connection_;
   std::function<uint64_t()> replication_index_;
   ExecutionTrace* trace_;
+  const std::chrono::milliseconds transaction_timeout_;
 
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable granted_;
   std::deque<Item> queue_;
-  const void* grant_holder_ = nullptr;
+  GrantHolder* grant_holder_ = nullptr;
+  // The holder whose Revoke is running (outside mutex_): it may not be released, and so destroyed,
+  // until the call returns.
+  GrantHolder* revoking_ = nullptr;
+  std::condition_variable revoked_;
+  std::chrono::steady_clock::time_point revoke_at_;  // while others wait
   bool stopping_ = false;
   std::thread thread_;
 };
