@@ -19,7 +19,6 @@ namespace edgelite::hrana {
 enum class Placement {
   kReader,        // a pooled query_only connection; the stream is in autocommit mode
   kWriterGroup,   // the writer, inside a transaction shared with other autocommit requests
-  kWriterAlone,   // the writer in autocommit mode: a group's request that had to run again alone
   kPinnedReader,  // a query_only connection the stream holds for its read-only transaction
   kOwn,           // a read-write connection of the stream's own: its transaction or its session state
 };
@@ -27,7 +26,8 @@ enum class Placement {
 // The executor stopped before the request had any effect that matters: run it again elsewhere.
 //   kToWriter: it writes; the writer group-commits it.
 //   kToWriterAlone: it cannot share the group's transaction after all (it would have failed at
-//     its own commit, or it took the group's transaction down): the writer runs it alone.
+//     its own commit, or it took the group's transaction down): it runs alone, on a connection
+//     of its stream's own, once the group is settled.
 //   kToOwnConnection: it opens a transaction or leaves state on its connection (TEMP objects,
 //     ATTACH, a setting), which must follow this stream and no other: it gets a connection of its
 //     own, as every stream has on sqld.
@@ -80,8 +80,6 @@ struct ExecutionContext {
   // Set by the executor: a statement left state on the connection (kOwn), so the connection is
   // the stream's for the rest of its life.
   bool session_state_changed = false;
-  // Set by the executor on kWriterAlone once a write committed: the request can no longer move.
-  bool committed_a_write = false;
 };
 
 // Whether the stream is in autocommit mode: true inside a group commit, whose transaction is the

@@ -117,6 +117,11 @@ std::variant<const std::string*, RequestFailure> ResolveSql(const ExecutionConte
 
 namespace {
 
+Error GrantTimeout() {
+  return Error{"SQLite error: database is locked (another stream holds the write lock)",
+               "SQLITE_BUSY", SQLITE_BUSY};
+}
+
 // Statements that open a transaction or keep state on their connection: they run on a connection
 // the stream owns (or, for a caller who may not write, on the read connection it holds).
 bool NeedsOwnConnection(sqlite::StatementKind kind, const sqlite::StatementFacts& facts,
@@ -134,10 +139,13 @@ bool NeedsOwnConnection(sqlite::StatementKind kind, const sqlite::StatementFacts
   }
 }
 
-// Whether running the statement may take the database's write lock.
+// Whether running the statement may take the database's write lock. DDL counts even when it
+// prepares as a no-op (`DROP TABLE IF EXISTS` of a table already gone): whether it is one is
+// decided on the writer's current schema, not on a shared connection's copy.
 bool TakesWriteLock(sqlite::StatementKind kind, const sqlite::Statement& statement) {
   return !statement.readonly() || statement.facts().sets_pragma ||
-         kind == sqlite::StatementKind::kBeginImmediate || kind == sqlite::StatementKind::kVacuum;
+         kind == sqlite::StatementKind::kBeginImmediate || kind == sqlite::StatementKind::kVacuum ||
+         kind == sqlite::StatementKind::kSchemaChange;
 }
 
 std::optional<StmtOutcome> CheckPlacement(ExecutionContext& context, sqlite::StatementKind kind,
@@ -162,14 +170,18 @@ std::optional<StmtOutcome> CheckPlacement(ExecutionContext& context, sqlite::Sta
       if (facts.changes_session) return ClientStateInReadOnlyTransaction();
       return std::nullopt;
     case Placement::kWriterGroup:
-    case Placement::kWriterAlone:
-      if (NeedsOwnConnection(kind, facts, true) || sqlite::IsTransactionControl(kind)) {
-        if (context.committed_a_write) {
-          return Error{"This request changed the database and then needed a connection of its "
-                       "own; split it at the statement that opens a transaction or sets state",
-                       "SQL_INPUT_ERROR"};
-        }
+      if (NeedsOwnConnection(kind, facts, true)) {
         return Escalation{Escalation::Kind::kToOwnConnection};
+      }
+      // The stream is in autocommit mode, so these fail as on a connection of its own; run here
+      // they would end the group's transaction. RELEASE and ROLLBACK TO fail by themselves: no
+      // savepoint of the client's is open.
+      if (kind == sqlite::StatementKind::kCommit) {
+        return ErrorForSqlite({SQLITE_ERROR, SQLITE_ERROR, "cannot commit - no transaction is active"});
+      }
+      if (kind == sqlite::StatementKind::kRollback) {
+        return ErrorForSqlite(
+            {SQLITE_ERROR, SQLITE_ERROR, "cannot rollback - no transaction is active"});
       }
       return std::nullopt;
     case Placement::kOwn:
@@ -177,10 +189,7 @@ std::optional<StmtOutcome> CheckPlacement(ExecutionContext& context, sqlite::Sta
         return Error{"SQLite error: attempt to write a readonly database", "SQLITE_READONLY",
                      SQLITE_READONLY};
       }
-      if (writes && context.write_grant && !context.write_grant->Acquire()) {
-        return Error{"SQLite error: database is locked (another stream holds the write lock)",
-                     "SQLITE_BUSY", SQLITE_BUSY};
-      }
+      if (writes && context.write_grant && !context.write_grant->Acquire()) return GrantTimeout();
       return std::nullopt;
   }
   return std::nullopt;
@@ -227,6 +236,12 @@ StmtOutcome ExecuteStmt(ExecutionContext& context, const Stmt& stmt, RowConsumer
   if (kind == sqlite::StatementKind::kBeginReadOnly) sql = kReadOnlyBegin;
 
   sqlite::Connection& connection = *context.connection;
+  if (kind == sqlite::StatementKind::kSchemaChange && context.placement == Placement::kOwn &&
+      context.write_grant && context.may_write) {
+    // DDL is prepared against the schema as it is once nobody else can change it.
+    if (!context.write_grant->Acquire()) return GrantTimeout();
+    (void)connection.CheckSchema();
+  }
   sqlite::SqliteError prepare_error;
   auto prepared = connection.Prepare(sql, &prepare_error);
   if (!prepared.ok()) return ErrorForPrepare(prepare_error);
@@ -326,9 +341,6 @@ StmtOutcome ExecuteStmt(ExecutionContext& context, const Stmt& stmt, RowConsumer
   switch (context.placement) {
     case Placement::kWriterGroup:
       if (MustLeaveGroup(connection)) return Escalation{Escalation::Kind::kToWriterAlone};
-      break;
-    case Placement::kWriterAlone:
-      if (!statement.readonly()) context.committed_a_write = true;
       break;
     case Placement::kOwn:
     case Placement::kPinnedReader:

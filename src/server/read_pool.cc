@@ -59,6 +59,10 @@ Result<ReadLease> ReadPool::Acquire() {
   }
   if (suspended_.load(std::memory_order_acquire)) {
     taken.connection->ReleaseSnapshot();
+    // Taking a snapshot checks the schema (HoldSnapshot); without one, check it here.
+    if (data_version_ && data_version_() != taken.snapshot_version) {
+      (void)taken.connection->CheckSchema();
+    }
   } else if (data_version_) {
     // Read before the snapshot is taken: the snapshot then holds at least every commit counted.
     uint64_t version = data_version_();

@@ -52,7 +52,10 @@ hrana::RequestOutcome Execute(Stream& stream, const Operation& operation,
   if (context.write_grant) context.write_grant->Acquire();
   auto serial = trace->Serialize();
   hrana::RequestOutcome outcome = operation(context);
-  if (!std::holds_alternative<hrana::Escalation>(outcome)) trace->Record(settings.trace_label);
+  // Requests without SQL (get_autocommit) depend on nothing but their stream: not ordered.
+  if (!std::holds_alternative<hrana::Escalation>(outcome) && !settings.trace_label.empty()) {
+    trace->Record(settings.trace_label);
+  }
   return outcome;
 }
 
@@ -141,6 +144,8 @@ void RunOnOwnConnection(Stream& stream, const Operation& operation, const RunSet
   hrana::RequestOutcome outcome;
   {
     std::lock_guard lock(stream.connection_mutex);
+    // The writer or other streams may have changed the schema since this connection last ran.
+    (void)stream.connection.get()->CheckSchema();
     hrana::ExecutionContext context =
         MakeContext(stream, settings, stream.connection.get(), hrana::Placement::kOwn);
     outcome = Execute(stream, operation, context, settings);

@@ -135,6 +135,8 @@ void Writer::Loop() {
 }
 
 void Writer::ProcessBatch(std::deque<WriteJob> jobs) {
+  // Streams' own connections may have changed the schema since the last batch.
+  (void)connection_->CheckSchema();
   std::vector<Member> group;
   bool in_transaction = false;
   while (!jobs.empty()) {
@@ -208,18 +210,14 @@ void Writer::FlushGroup(std::vector<Member>& group, bool& in_transaction) {
 }
 
 void Writer::RunAlone(WriteJob& job) {
-  hrana::RequestOutcome outcome = job.run(*connection_, hrana::Placement::kWriterAlone);
-  if (!connection_->autocommit()) {
-    // Requests that open transactions are sent to connections of their own before they run;
-    // nothing may stay open on the writer.
-    (void)connection_->Exec("ROLLBACK");
-    spdlog::error("a request left a transaction open on the writer; rolled back");
-  }
-  Complete(job, std::move(outcome));
+  // Alone, a request is what it would be on a connection of its stream's own, statement by
+  // statement in autocommit mode, up to whatever it runs into later (a BEGIN, a TEMP table): so it
+  // runs there, with the grant, in the queue's order.
+  Complete(job, hrana::Escalation{hrana::Escalation::Kind::kToOwnConnection});
 }
 
 void Writer::Complete(WriteJob& job, hrana::RequestOutcome outcome) {
-  if (trace_ && !std::holds_alternative<hrana::Escalation>(outcome)) {
+  if (trace_ && !std::holds_alternative<hrana::Escalation>(outcome) && !job.trace_label.empty()) {
     trace_->Record(job.trace_label);
   }
   job.done(std::move(outcome));

@@ -12,6 +12,8 @@
 // - a statement that leaves a deferred constraint unresolved, which alone would have failed at its
 //   own commit, sends its request out of the group to run alone;
 // - the group's COMMIT failing re-runs every member alone.
+// "Alone" is on a connection of the stream's own (an escalation the runner carries out), where the
+// request runs exactly as on sqld, whatever it meets later in its steps.
 //
 // Streams that run on a connection of their own write through SQLite directly, but only while they
 // hold the write grant: the writer hands it out in queue order, between groups, and runs nothing
@@ -54,7 +56,7 @@ struct WriteJob {
   // once (a group that failed is re-run request by request); only the last call's outcome counts.
   std::function<hrana::RequestOutcome(sqlite::Connection&, hrana::Placement)> run;
   // Called on the writer thread once the outcome is durable, known to have failed, or an
-  // escalation that sends the request elsewhere.
+  // escalation that sends the request to a connection of its stream's own.
   std::function<void(hrana::RequestOutcome)> done;
   std::string trace_label;  // for the execution trace
 };

@@ -145,6 +145,7 @@ Connection::~Connection() {
   // Statements must be finalized before the connection closes.
   snapshot_hold_.reset();
   schema_probe_.reset();
+  schema_cookie_.reset();
   cache_.Clear();
   sqlite3_close_v2(db_);
 }
@@ -167,6 +168,7 @@ Status Connection::HoldSnapshot() {
     return Status::Internal(fmt::format("cannot hold a read snapshot: {}", message));
   }
   snapshot_held_ = true;
+  NoteSchemaVersion(sqlite3_column_int64(snapshot_hold_->handle(), 0));
   return Status::Ok();
 }
 
@@ -177,6 +179,10 @@ void Connection::ReleaseSnapshot() {
 }
 
 Status Connection::RefreshSchema() {
+  return KeepingDeferredForeignKeys([this] { return StepSchemaProbe(); });
+}
+
+Status Connection::StepSchemaProbe() {
   if (!schema_probe_) {
     // Reads the schema table, so running it checks the schema cookie (and reloads on a change).
     sqlite3_stmt* handle = nullptr;
@@ -189,6 +195,53 @@ Status Connection::RefreshSchema() {
   sqlite3_reset(schema_probe_->handle());
   if (rc != SQLITE_DONE && rc != SQLITE_ROW) return Status::Internal(sqlite3_errmsg(db_));
   return Status::Ok();
+}
+
+Status Connection::CheckSchema() {
+  return KeepingDeferredForeignKeys([this] {
+    int64_t version = 0;
+    if (Status status = ReadSchemaVersion(&version); !status.ok()) return status;
+    if (version == schema_version_seen_) return Status::Ok();
+    schema_version_seen_ = version;
+    return StepSchemaProbe();
+  });
+}
+
+Status Connection::ReadSchemaVersion(int64_t* version) {
+  if (!schema_cookie_) {
+    sqlite3_stmt* handle = nullptr;
+    int rc = sqlite3_prepare_v3(db_, "PRAGMA schema_version", -1, SQLITE_PREPARE_PERSISTENT,
+                                &handle, nullptr);
+    if (rc != SQLITE_OK) return Status::Internal(sqlite3_errmsg(db_));
+    schema_cookie_ = std::make_unique<Statement>(handle);
+  }
+  int rc = schema_cookie_->Step();
+  if (rc == SQLITE_ROW) *version = sqlite3_column_int64(schema_cookie_->handle(), 0);
+  std::string message = rc == SQLITE_ROW ? "" : sqlite3_errmsg(db_);
+  sqlite3_reset(schema_cookie_->handle());
+  return rc == SQLITE_ROW ? Status::Ok() : Status::Internal(message);
+}
+
+void Connection::NoteSchemaVersion(int64_t version) {
+  if (version == schema_version_seen_) return;
+  schema_version_seen_ = version;
+  (void)StepSchemaProbe();
+}
+
+Status Connection::KeepingDeferredForeignKeys(const std::function<Status()>& work) {
+  // Only a client's own connection can have it on (the setting is refused elsewhere), and inside
+  // a transaction nothing ends it.
+  if (!takes_client_state_ || !autocommit()) return work();
+  bool deferred = false;
+  sqlite3_stmt* read = nullptr;
+  if (sqlite3_prepare_v2(db_, "PRAGMA defer_foreign_keys", -1, &read, nullptr) == SQLITE_OK &&
+      sqlite3_step(read) == SQLITE_ROW) {
+    deferred = sqlite3_column_int(read, 0) != 0;
+  }
+  sqlite3_finalize(read);
+  Status status = work();
+  if (deferred) (void)Exec("PRAGMA defer_foreign_keys = ON");
+  return status;
 }
 
 Status Connection::Exec(const char* sql) {
@@ -216,6 +269,13 @@ Result<Connection::Prepared> Connection::Prepare(std::string_view sql, SqliteErr
   collecting_facts_ = &facts;
   int rc = sqlite3_prepare_v3(db_, sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &handle,
                               &tail);
+  if (rc != SQLITE_OK && RefreshSchema().ok()) {
+    // The error ("no such table", "already exists") may come from a copy of the schema that
+    // another connection has since changed: decide on the current one.
+    facts = StatementFacts();
+    rc = sqlite3_prepare_v3(db_, sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &handle,
+                            &tail);
+  }
   collecting_facts_ = nullptr;
   if (rc != SQLITE_OK) {
     *error = ErrorFromConnection(db_, rc);

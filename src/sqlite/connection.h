@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -88,9 +89,13 @@ class Connection {
   // (describe), since only stepping re-prepares a cached statement after a schema change.
   Result<Prepared> Prepare(std::string_view sql, SqliteError* error, bool use_cache = true);
 
-  // Reloads the connection's copy of the schema if another connection changed it. Only running a
-  // statement notices a change; a caller that prepares without running (describe) calls this.
+  // Reloads the connection's copy of the schema if another connection changed it. SQLite notices a
+  // change only when a statement runs, while preparing answers from the copy: `IF NOT EXISTS`,
+  // "already exists" errors and describe would be decided on a schema that is gone.
   Status RefreshSchema();
+  // RefreshSchema, but only when the schema cookie moved since this connection last looked (one
+  // cheap read). For a connection that may have been left behind by another's DDL.
+  Status CheckSchema();
 
   bool autocommit() const { return sqlite3_get_autocommit(db_) != 0; }
   bool takes_client_state() const { return takes_client_state_; }
@@ -132,6 +137,16 @@ class Connection {
   StatementCache cache_;
   std::unique_ptr<Statement> snapshot_hold_;  // prepared on first use
   std::unique_ptr<Statement> schema_probe_;   // prepared on first use
+  std::unique_ptr<Statement> schema_cookie_;  // prepared on first use
+  int64_t schema_version_seen_ = -1;
+  // Called with the schema cookie a statement just read: refreshes the schema when it moved.
+  void NoteSchemaVersion(int64_t version);
+  Status StepSchemaProbe();
+  Status ReadSchemaVersion(int64_t* version);
+  // Runs the server's own statements `work` without ending a client's `PRAGMA
+  // defer_foreign_keys = ON`, which SQLite switches off whenever a statement completes in
+  // autocommit mode.
+  Status KeepingDeferredForeignKeys(const std::function<Status()>& work);
   bool snapshot_held_ = false;
 };
 

@@ -114,7 +114,10 @@ bool IsBlankSql(std::string_view text) {
 }
 
 StatementKind ClassifyStatement(std::string_view sql) {
-  std::string_view rest = sql;
+  // Empty statements before the first are skipped, as SQLite's parser does: a text cut from a
+  // sequence may start with them.
+  std::string_view rest = SkipBlanks(sql);
+  while (!rest.empty() && rest.front() == ';') rest = SkipBlanks(rest.substr(1));
   std::string_view first = NextWord(rest);
   // A WITH clause belongs to the statement after it: `WITH x AS (...) INSERT ...` counts changes
   // as an INSERT does.
@@ -129,7 +132,11 @@ StatementKind ClassifyStatement(std::string_view sql) {
     return StatementKind::kBegin;
   }
   if (WordIs(first, "COMMIT") || WordIs(first, "END")) return StatementKind::kCommit;
-  if (WordIs(first, "ROLLBACK")) return StatementKind::kRollback;
+  if (WordIs(first, "ROLLBACK")) {
+    std::string_view next = NextWord(rest);
+    if (WordIs(next, "TRANSACTION")) next = NextWord(rest);
+    return WordIs(next, "TO") ? StatementKind::kRollbackTo : StatementKind::kRollback;
+  }
   if (WordIs(first, "SAVEPOINT")) return StatementKind::kSavepoint;
   if (WordIs(first, "RELEASE")) return StatementKind::kRelease;
   if (WordIs(first, "PRAGMA")) return StatementKind::kPragma;
@@ -137,6 +144,9 @@ StatementKind ClassifyStatement(std::string_view sql) {
   if (WordIs(first, "INSERT") || WordIs(first, "REPLACE")) return StatementKind::kInsert;
   if (WordIs(first, "UPDATE")) return StatementKind::kUpdate;
   if (WordIs(first, "DELETE")) return StatementKind::kDelete;
+  if (WordIs(first, "CREATE") || WordIs(first, "DROP") || WordIs(first, "ALTER")) {
+    return StatementKind::kSchemaChange;
+  }
   return StatementKind::kOther;
 }
 
@@ -147,6 +157,7 @@ bool IsTransactionControl(StatementKind kind) {
     case StatementKind::kBeginReadOnly:
     case StatementKind::kCommit:
     case StatementKind::kRollback:
+    case StatementKind::kRollbackTo:
     case StatementKind::kSavepoint:
     case StatementKind::kRelease:
       return true;

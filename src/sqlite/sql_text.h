@@ -13,7 +13,8 @@ enum class StatementKind {
   kBeginImmediate,  // BEGIN IMMEDIATE or EXCLUSIVE
   kBeginReadOnly,  // libSQL's "BEGIN [TRANSACTION] READONLY"
   kCommit,         // COMMIT or END
-  kRollback,       // ROLLBACK, including ROLLBACK TO
+  kRollback,       // ROLLBACK of the whole transaction
+  kRollbackTo,     // ROLLBACK TO a savepoint
   kSavepoint,
   kRelease,
   kPragma,
@@ -21,11 +22,12 @@ enum class StatementKind {
   kInsert,  // INSERT or REPLACE
   kUpdate,
   kDelete,
+  kSchemaChange,  // CREATE, DROP or ALTER
   kOther,
 };
 
-// The kind of the first statement in `sql` (leading blanks and comments skipped; a leading WITH
-// clause belongs to the statement that follows it).
+// The kind of the first statement in `sql` (leading blanks, comments and empty statements skipped;
+// a leading WITH clause belongs to the statement that follows it).
 StatementKind ClassifyStatement(std::string_view sql);
 
 // True for statements that control transactions and so cannot run inside another one.

@@ -84,6 +84,15 @@ class SqliteFileReader : public WalReader {
     }
     return Status::Ok();
   }
+  Result<uint64_t> Size() override {
+    sqlite3_int64 size = 0;
+    int rc = real_->pMethods->xFileSize(real_, &size);
+    if (rc != SQLITE_OK) {
+      return Status::Io(fmt::format("cannot get the size of the {}: {}",
+                                    state_ ? "WAL" : "database", sqlite3_errstr(rc)));
+    }
+    return uint64_t(size);
+  }
   Status Sync() override {
     uint64_t sequence = state_ ? state_->wal_write_sequence() : 0;
     int rc = real_->pMethods->xSync(real_, SQLITE_SYNC_NORMAL);

@@ -2,10 +2,13 @@
 #include "wal/captured_database.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <cstring>
 #include <fstream>
 #include <vector>
+
+#include "wal/log_tail_check.h"
 
 namespace edgelite::wal {
 namespace {
@@ -191,7 +194,9 @@ Status CapturedDatabase::Reconcile() {
 
   std::optional<WalPosition> position;
   if (auto last = log_->last_record()) position = last->wal;
-  auto state = AttachCapture(options_.database_file, log_, position);
+  // Suspended until the database is known to hold the log's tail: rolling the WAL forward into a
+  // log that does not match the database would log transactions on top of the wrong pages.
+  auto state = AttachCapture(options_.database_file, log_, std::nullopt);
   if (!state.ok()) return state.status();
   capture_ = std::move(state).value();
 
@@ -211,22 +216,54 @@ Status CapturedDatabase::Reconcile() {
   // Only the server's checkpoint policy checkpoints (docs/wal-replication.md §7).
   sqlite3_wal_autocheckpoint(connection_, 0);
 
-  // The first read opens the WAL; SQLite recovers the wal-index from it (holding WRITE), and the
-  // capture VFS rolls the log forward when that lock is released. Taking WRITE once more makes the
-  // catch-up explicit even if no recovery ran.
+  // The first read opens the WAL and SQLite recovers the wal-index from it.
   if (Status s = Exec("SELECT count(*) FROM sqlite_schema"); !s.ok()) return s;
-  if (position) (void)Exec("BEGIN IMMEDIATE; ROLLBACK");
-  report_.transactions_rolled_forward = uint32_t(capture_->transactions_captured());
-
   if (!position) {
     report_.snapshot_reason = "the frame log is empty";
     return TakeBaseSnapshot(/*new_lineage=*/false);
   }
-  if (capture_->diverged()) {
-    report_.snapshot_reason = capture_->health().message();
-    return TakeBaseSnapshot(/*new_lineage=*/true);
-  }
+  auto mismatch = FindMismatch();
+  if (!mismatch.ok()) return mismatch.status();
+  if (*mismatch) return StartNewLineage(std::move(**mismatch));
+
+  // Roll forward: the WRITE acquisition catches the log up with what the WAL holds beyond it.
+  capture_->Resume(*position);
+  (void)Exec("BEGIN IMMEDIATE; ROLLBACK");
+  report_.transactions_rolled_forward = uint32_t(capture_->transactions_captured());
+  if (capture_->diverged()) return StartNewLineage(capture_->health().message());
   return capture_->health();
+}
+
+Result<std::optional<std::string>> CapturedDatabase::FindMismatch() {
+  // BEGIN IMMEDIATE holds WRITE (capture is suspended, so it captures nothing): the WAL and the
+  // wal-index cannot move while they are compared with the log.
+  if (Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  std::optional<WalIndexHeader> live = ReadLiveWalIndexHeader(connection_);
+  std::unique_ptr<WalReader> database_reader = OpenConnectionDatabaseReader(connection_);
+  std::unique_ptr<WalReader> wal_reader = OpenConnectionWalReader(connection_);
+  Result<std::optional<std::string>> mismatch =
+      Status::Internal("the internal connection has no wal-index header, database or WAL file");
+  if (live && database_reader && wal_reader) {
+    mismatch = FindLogTailMismatch(*log_, *live, *database_reader, *wal_reader);
+  }
+  (void)Exec("ROLLBACK");
+  return mismatch;
+}
+
+Status CapturedDatabase::StartNewLineage(std::string reason) {
+  LogId old_id = log_->log_id();
+  report_.snapshot_reason = std::move(reason);
+  Status status = TakeBaseSnapshot(/*new_lineage=*/true);
+  if (status.ok()) {
+    // Replicas notice the new log_id and start over from the snapshot; whoever runs the server
+    // should know why, and what became of the frames they were served.
+    spdlog::warn(
+        "{}: frame log lineage {} replaced by {}, which starts with a snapshot of the database as "
+        "it is now (replicas will re-sync from it), because {}",
+        options_.database_file.string(), FormatLogId(old_id), log_->log_id_string(),
+        report_.snapshot_reason);
+  }
+  return status;
 }
 
 Status CapturedDatabase::TakeBaseSnapshot(bool new_lineage) {

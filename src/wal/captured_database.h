@@ -1,9 +1,11 @@
 // CapturedDatabase: the entry point the server uses for one primary database. Opening it prepares
 // the SQLite file (created in WAL mode with the configured page size, or converted to WAL), opens
 // the frame log, attaches the capture VFS and reconciles the two (docs/wal-replication.md §5.6):
-// committed transactions that the WAL holds but the log does not are rolled forward into the log;
-// a log that cannot continue the database (empty, diverged, rewritten outside the VFS) is replaced
-// by a new lineage whose first record is a full snapshot of the database, so replicas resync.
+// first it checks that the database still holds what the log's last records wrote
+// (log_tail_check.h); then committed transactions that the WAL holds but the log does not are
+// rolled forward into the log. A log that cannot continue the database (empty, diverged, a WAL
+// deleted or a file replaced, rewritten outside the VFS) is replaced by a new lineage whose first
+// record is a full snapshot of the database, so replicas resync.
 // Afterwards every connection opened with vfs_name() on database_file() is captured.
 //
 // Preconditions: no connection in this process has the database open when Open is called (it
@@ -71,6 +73,9 @@ class CapturedDatabase {
   explicit CapturedDatabase(CapturedDatabaseOptions options) : options_(std::move(options)) {}
   Status PrepareDatabaseFile();
   Status Reconcile();
+  // Why the database does not hold the log's tail (log_tail_check.h), or nullopt.
+  Result<std::optional<std::string>> FindMismatch();
+  Status StartNewLineage(std::string reason);
   Status TakeBaseSnapshot(bool new_lineage);
   Status Exec(const char* sql);
 

@@ -621,6 +621,51 @@ Status FrameLog::ForEachRecord(uint64_t from, const RecordVisitor& visit) const 
   return Status::Ok();
 }
 
+Status FrameLog::ForEachRecordNewestFirst(const RecordHeaderVisitor& visit) const {
+  std::vector<std::shared_ptr<Segment>> segments;
+  uint32_t page_size;
+  {
+    std::lock_guard lock(mutex_);
+    segments = segments_;
+    page_size = meta_.page_size;
+  }
+  const size_t entry_size = 4 + size_t(page_size);
+  for (auto segment = segments.rbegin(); segment != segments.rend(); ++segment) {
+    std::vector<RecordRef> records;
+    {
+      std::lock_guard lock(mutex_);  // appends extend the active segment's list
+      records = (*segment)->records;
+    }
+    const PosixFile& file = (*segment)->file;
+    for (auto ref = records.rbegin(); ref != records.rend(); ++ref) {
+      auto where = [&] {
+        return fmt::format("the record at frame {} in {}", ref->first_frame_no,
+                           (*segment)->path.string());
+      };
+      uint8_t bytes[kRecordHeaderSize];
+      auto got = file.ReadAt(bytes, sizeof(bytes), ref->offset);
+      if (!got.ok()) return got.status();
+      std::optional<RecordHeader> header;
+      if (*got == sizeof(bytes)) header = DecodeRecordHeader(bytes);
+      if (!header) return Status::Io(fmt::format("cannot read the header of {}", where()));
+      EntryReader read_entry = [&](uint32_t index, uint8_t* entry) -> Status {
+        if (index >= header->frame_count) {
+          return Status::Internal(fmt::format("{} has no entry {}", where(), index));
+        }
+        auto read = file.ReadAt(entry, entry_size,
+                                ref->offset + kRecordHeaderSize + uint64_t(index) * entry_size);
+        if (!read.ok()) return read.status();
+        if (*read != entry_size) return Status::Io(fmt::format("short read of {}", where()));
+        return Status::Ok();
+      };
+      auto more = visit(*header, read_entry);
+      if (!more.ok()) return more.status();
+      if (!*more) return Status::Ok();
+    }
+  }
+  return Status::Ok();
+}
+
 std::optional<SnapshotInfo> FrameLog::snapshot() const {
   std::lock_guard lock(mutex_);
   if (!snapshot_) return std::nullopt;

@@ -136,6 +136,15 @@ class FrameLog {
   // part (frame_count x (u32 page_no LE + page)), until it returns false or an error (returned).
   using RecordVisitor = std::function<Result<bool>(const RecordHeader&, const uint8_t* pages)>;
   Status ForEachRecord(uint64_t from, const RecordVisitor& visit) const;
+  // Calls `visit` for the newest record, then the one before it, back to the oldest one still held
+  // as a record (not folded into the compaction snapshot), until it returns false or an error
+  // (returned). Only the headers are read up front: `read_entry(i, entry)` reads the record's i-th
+  // entry (u32 page_no LE + page) on demand, without the record's CRC (opening the log verified
+  // the newest segment's), so that start-up checks can look at a few pages of a huge record.
+  using EntryReader = std::function<Status(uint32_t index, uint8_t* entry)>;
+  using RecordHeaderVisitor =
+      std::function<Result<bool>(const RecordHeader&, const EntryReader& read_entry)>;
+  Status ForEachRecordNewestFirst(const RecordHeaderVisitor& visit) const;
 
   // --- compaction (sqld's log compaction into snapshots, protocol.md §9.6) ---
   // Folds every segment except the active one into the snapshot (the newest version of each page),

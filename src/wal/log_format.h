@@ -97,6 +97,12 @@ inline uint64_t RecordSize(uint32_t frame_count, uint32_t page_size) {
   return kRecordHeaderSize + uint64_t(frame_count) * (4 + page_size) + kRecordTrailerSize;
 }
 
+// The page number of one entry of a record's pages part (u32 page number + page).
+inline uint32_t RecordEntryPageNumber(const uint8_t* entry) {
+  return uint32_t(entry[0]) | (uint32_t(entry[1]) << 8) | (uint32_t(entry[2]) << 16) |
+         (uint32_t(entry[3]) << 24);
+}
+
 struct RecordHeader {
   uint16_t flags = 0;
   uint64_t first_frame_no = 0;

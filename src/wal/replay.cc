@@ -46,8 +46,7 @@ Result<ReplayResult> ReplayLog(const FrameLog& log, const std::filesystem::path&
         if (up_to_frame && header.last_frame_no() > *up_to_frame) return false;
         for (uint32_t i = 0; i < header.frame_count; ++i) {
           const uint8_t* entry = pages + size_t(i) * (4 + page_size);
-          uint32_t page_no = uint32_t(entry[0]) | (uint32_t(entry[1]) << 8) |
-                             (uint32_t(entry[2]) << 16) | (uint32_t(entry[3]) << 24);
+          uint32_t page_no = RecordEntryPageNumber(entry);
           if (Status s = file->WriteAt(entry + 4, page_size, uint64_t(page_no - 1) * page_size);
               !s.ok()) {
             return s;

@@ -21,12 +21,14 @@
 
 namespace edgelite::wal {
 
-// Reads the WAL file (through the connection's own sqlite3_file, never a second descriptor).
+// Reads the WAL or the database file (through the connection's own sqlite3_file, never a second
+// descriptor).
 class WalReader {
  public:
   virtual ~WalReader() = default;
   // Reads exactly `size` bytes at `offset`; a short read is an error.
   virtual Status Read(void* out, size_t size, uint64_t offset) = 0;
+  virtual Result<uint64_t> Size() = 0;
   virtual Status Sync() = 0;
 };
 

@@ -65,6 +65,21 @@ class CaptureFixture : public ::testing::Test {
     return db;
   }
 
+  // A plain connection that will not checkpoint (or delete the WAL) when it closes last: what a
+  // crashed process leaves behind. It stays open across CloseCaptured; tests close it themselves.
+  sqlite3* ConnectKeepingWal() {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open_v2(db_path().c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_wal_autocheckpoint(db, 0);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    // A first read opens the WAL and takes the database's SHARED lock, which it keeps: while it is
+    // open, no other connection's close is the last one (the one that checkpoints).
+    EXPECT_EQ(Exec(db, "SELECT count(*) FROM sqlite_schema"), SQLITE_OK);
+    return db;
+  }
+  static void CloseKeepingWal(sqlite3* db) { EXPECT_EQ(sqlite3_close(db), SQLITE_OK); }
+
   void Close(sqlite3* db) {
     std::erase(connections_, db);
     EXPECT_EQ(sqlite3_close(db), SQLITE_OK);

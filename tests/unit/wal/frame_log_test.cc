@@ -176,6 +176,33 @@ TEST(FrameLogTest, ReopenKeepsFramesAndContinuesNumbering) {
   }
 }
 
+TEST(FrameLogTest, VisitsRecordsNewestFirstAcrossSegments) {
+  test::TempDirectory dir;
+  auto log = OpenLog(dir.path(), /*segment_bytes=*/3 * 4100);
+  for (int i = 0; i < 7; ++i) {
+    TestPages pages({1, uint32_t(2 + i)}, uint8_t(i));
+    ASSERT_TRUE(log->Append(Info(2, uint32_t(2 + i)), pages).ok());
+  }
+  ASSERT_GT(Segments(*log).size(), 2u);
+  std::vector<uint64_t> firsts;
+  std::vector<uint8_t> entry(4 + kPage);
+  Status status = log->ForEachRecordNewestFirst(
+      [&](const RecordHeader& header, const FrameLog::EntryReader& read_entry) -> Result<bool> {
+        firsts.push_back(header.first_frame_no);
+        // Entries are read on demand: the second one is the page only this record wrote.
+        uint8_t version = uint8_t(header.first_frame_no / 2);
+        if (Status s = read_entry(1, entry.data()); !s.ok()) return s;
+        EXPECT_EQ(RecordEntryPageNumber(entry.data()), 2u + version);
+        EXPECT_TRUE(std::string(reinterpret_cast<const char*>(entry.data() + 4), kPage) ==
+                    TestPages::Expected(2 + version, version))
+            << header.first_frame_no;
+        EXPECT_FALSE(read_entry(2, entry.data()).ok());
+        return firsts.size() < 5;  // stops when asked to
+      });
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(firsts, (std::vector<uint64_t>{12, 10, 8, 6, 4}));
+}
+
 TEST(FrameLogTest, TornTailIsTruncatedOnOpen) {
   test::TempDirectory dir;
   std::filesystem::path segment;
