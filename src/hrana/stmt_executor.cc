@@ -155,6 +155,8 @@ std::optional<StmtOutcome> CheckPlacement(ExecutionContext& context, sqlite::Sta
   bool writes = TakesWriteLock(kind, statement);
   switch (context.placement) {
     case Placement::kReader:
+      // A read-only transaction stays on this query_only connection, which refuses its writes.
+      if (kind == sqlite::StatementKind::kBeginReadOnly) return std::nullopt;
       if (!context.may_write) {
         // A caller who may not write keeps its transactions on the read connection.
         if (facts.changes_session) return Escalation{Escalation::Kind::kToOwnConnection};
@@ -170,18 +172,10 @@ std::optional<StmtOutcome> CheckPlacement(ExecutionContext& context, sqlite::Sta
       if (facts.changes_session) return ClientStateInReadOnlyTransaction();
       return std::nullopt;
     case Placement::kWriterGroup:
-      if (NeedsOwnConnection(kind, facts, true)) {
+      // Transaction control acts on the stream's transaction, never the group's: COMMIT or a
+      // ROLLBACK TO a savepoint of the writer's own would end or undo others' work.
+      if (NeedsOwnConnection(kind, facts, true) || sqlite::IsTransactionControl(kind)) {
         return Escalation{Escalation::Kind::kToOwnConnection};
-      }
-      // The stream is in autocommit mode, so these fail as on a connection of its own; run here
-      // they would end the group's transaction. RELEASE and ROLLBACK TO fail by themselves: no
-      // savepoint of the client's is open.
-      if (kind == sqlite::StatementKind::kCommit) {
-        return ErrorForSqlite({SQLITE_ERROR, SQLITE_ERROR, "cannot commit - no transaction is active"});
-      }
-      if (kind == sqlite::StatementKind::kRollback) {
-        return ErrorForSqlite(
-            {SQLITE_ERROR, SQLITE_ERROR, "cannot rollback - no transaction is active"});
       }
       return std::nullopt;
     case Placement::kOwn:

@@ -145,7 +145,9 @@ void RunOnOwnConnection(Stream& stream, const Operation& operation, const RunSet
   {
     std::lock_guard lock(stream.connection_mutex);
     // The writer or other streams may have changed the schema since this connection last ran.
-    (void)stream.connection.get()->CheckSchema();
+    // Not inside a transaction: there it would take the snapshot before the client's first
+    // statement does (and a deferred transaction's write would then find it outdated).
+    if (stream.connection.get()->autocommit()) (void)stream.connection.get()->CheckSchema();
     hrana::ExecutionContext context =
         MakeContext(stream, settings, stream.connection.get(), hrana::Placement::kOwn);
     outcome = Execute(stream, operation, context, settings);

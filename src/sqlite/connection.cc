@@ -2,6 +2,7 @@
 #include "sqlite/connection.h"
 
 #include <fmt/format.h>
+#include <strings.h>
 
 #include "sqlite/library.h"
 #include "sqlite/pragma_policy.h"
@@ -9,22 +10,22 @@
 
 namespace edgelite::sqlite {
 
-int Connection::Authorize(void* self, int action, const char* arg1, const char* arg2, const char*,
-                          const char*) {
+int Connection::Authorize(void* self, int action, const char* arg1, const char* arg2,
+                          const char* database, const char*) {
   auto* connection = static_cast<Connection*>(self);
   StatementFacts* facts = connection->collecting_facts_;
-  // What a statement that would leave client state returns: allowed where it may stay, else a
-  // no-op (the executor moves the statement to such a connection before it runs).
   auto client_state = [&] {
     if (facts) facts->changes_session = true;
-    return connection->takes_client_state_ ? SQLITE_OK : SQLITE_IGNORE;
   };
+  bool in_temp = database != nullptr && strcasecmp(database, "temp") == 0;
   switch (action) {
     case SQLITE_ATTACH:
       // A file would let a client open any file the server can reach. An empty name is a private
-      // temporary database (VACUUM attaches one itself, outside Prepare).
-      if (arg1 != nullptr && *arg1 != '\0') return SQLITE_DENY;
-      return facts ? client_state() : SQLITE_OK;
+      // temporary database (VACUUM attaches one itself, outside Prepare); a name computed by an
+      // expression or bound as an argument (null here) could be any file.
+      if (arg1 == nullptr || *arg1 != '\0') return SQLITE_DENY;
+      client_state();
+      return SQLITE_OK;
     case SQLITE_DETACH:
     case SQLITE_CREATE_TEMP_INDEX:
     case SQLITE_CREATE_TEMP_TABLE:
@@ -34,15 +35,36 @@ int Connection::Authorize(void* self, int action, const char* arg1, const char* 
     case SQLITE_DROP_TEMP_TABLE:
     case SQLITE_DROP_TEMP_TRIGGER:
     case SQLITE_DROP_TEMP_VIEW:
-      return client_state();
+      client_state();
+      return SQLITE_OK;
+    case SQLITE_CREATE_INDEX:
+    case SQLITE_CREATE_TABLE:
+    case SQLITE_CREATE_TRIGGER:
+    case SQLITE_CREATE_VIEW:
+    case SQLITE_CREATE_VTABLE:
+    case SQLITE_DROP_INDEX:
+    case SQLITE_DROP_TABLE:
+    case SQLITE_DROP_TRIGGER:
+    case SQLITE_DROP_VIEW:
+    case SQLITE_DROP_VTABLE:
+    case SQLITE_ALTER_TABLE:
+    case SQLITE_INSERT:
+    case SQLITE_UPDATE:
+    case SQLITE_DELETE:
+      // `CREATE TABLE temp.x`: TEMP objects named by their schema rather than the keyword.
+      if (in_temp) client_state();
+      return SQLITE_OK;
     case SQLITE_PRAGMA: {
       if (!arg1) return SQLITE_OK;
       switch (ClassifyPragma(arg1, arg2 != nullptr)) {
         case PragmaUse::kForbidden:
           return SQLITE_DENY;
         case PragmaUse::kSessionSetting:
+          // SQLite applies many settings while it parses them: on a shared connection the
+          // statement prepares as a no-op, and the executor moves it before it runs.
           if (facts) facts->sets_pragma = true;
-          return client_state();
+          client_state();
+          return connection->takes_client_state_ ? SQLITE_OK : SQLITE_IGNORE;
         case PragmaUse::kDatabaseWrite:
           if (facts) facts->sets_pragma = true;
           return SQLITE_OK;

@@ -38,9 +38,10 @@ struct ConnectionOptions {
   // writer owns checkpoints, so that they never overlap a WAL restart).
   int wal_autocheckpoint = 1000;
   // A connection that one client's stream owns may take that client's state (TEMP objects,
-  // ATTACH, settings). On any other (pooled readers, the writer) such statements prepare as
-  // no-ops: SQLite applies some settings while it parses, so even preparing one there would leak
-  // it to every later client. Their StatementFacts still say what they would have done.
+  // ATTACH, settings). On any other (pooled readers, the writer) setting PRAGMAs prepare as
+  // no-ops, since SQLite applies some settings while it parses: even preparing one there would
+  // leak it to every later client. Their StatementFacts still say what they would have done; the
+  // executor moves every statement with client state before it runs.
   bool takes_client_state = false;
 };
 

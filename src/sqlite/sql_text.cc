@@ -63,11 +63,27 @@ bool SkipParenthesized(std::string_view& text) {
   return false;
 }
 
+// Reads a name, bare or quoted ("x", [x], `x`); advances `text` past it. Empty if there is none.
+std::string_view NextName(std::string_view& text) {
+  text = SkipBlanks(text);
+  if (text.empty() || (text.front() != '"' && text.front() != '[' && text.front() != '`')) {
+    return NextWord(text);
+  }
+  char close = text.front() == '[' ? ']' : text.front();
+  size_t end = text.find(close, 1);
+  if (end == std::string_view::npos) return {};
+  std::string_view name = text.substr(0, end + 1);
+  text.remove_prefix(end + 1);
+  return name;
+}
+
 // Skips the common table expressions of a WITH clause ("WITH" already read) and returns the word
 // of the statement they belong to (SELECT, INSERT, ...), or an empty word if the text ends first.
 std::string_view SkipCommonTableExpressions(std::string_view& text) {
+  std::string_view saved = text;
   std::string_view word = NextWord(text);
-  if (WordIs(word, "RECURSIVE")) word = NextWord(text);
+  if (!WordIs(word, "RECURSIVE")) text = saved;
+  word = NextName(text);
   while (!word.empty()) {
     SkipParenthesized(text);  // the optional column list
     if (!WordIs(NextWord(text), "AS")) return {};
@@ -79,7 +95,7 @@ std::string_view SkipCommonTableExpressions(std::string_view& text) {
     text = SkipBlanks(text);
     if (text.empty() || text.front() != ',') return NextWord(text);
     text.remove_prefix(1);
-    word = NextWord(text);
+    word = NextName(text);
   }
   return {};
 }

@@ -16,7 +16,10 @@ TEST(SqlTextTest, ClassifiesTransactionControlWithCommentsAndCase) {
   EXPECT_EQ(ClassifyStatement("begin readonly"), StatementKind::kBeginReadOnly);
   EXPECT_EQ(ClassifyStatement("END"), StatementKind::kCommit);
   EXPECT_EQ(ClassifyStatement("commit transaction"), StatementKind::kCommit);
-  EXPECT_EQ(ClassifyStatement("ROLLBACK TO sp"), StatementKind::kRollback);
+  EXPECT_EQ(ClassifyStatement("ROLLBACK"), StatementKind::kRollback);
+  EXPECT_EQ(ClassifyStatement("rollback transaction"), StatementKind::kRollback);
+  EXPECT_EQ(ClassifyStatement("ROLLBACK TO sp"), StatementKind::kRollbackTo);
+  EXPECT_EQ(ClassifyStatement("ROLLBACK TRANSACTION TO SAVEPOINT sp"), StatementKind::kRollbackTo);
   EXPECT_EQ(ClassifyStatement("savepoint a"), StatementKind::kSavepoint);
   EXPECT_EQ(ClassifyStatement("RELEASE a"), StatementKind::kRelease);
   EXPECT_EQ(ClassifyStatement("pragma foreign_keys=off"), StatementKind::kPragma);
@@ -27,11 +30,81 @@ TEST(SqlTextTest, ClassifiesTransactionControlWithCommentsAndCase) {
   EXPECT_EQ(ClassifyStatement(""), StatementKind::kOther);
 }
 
+// A text cut from a sequence may start with empty statements; SQLite's parser skips them.
+TEST(SqlTextTest, EmptyStatementsBeforeTheFirstAreSkipped) {
+  EXPECT_EQ(ClassifyStatement(";BEGIN"), StatementKind::kBegin);
+  EXPECT_EQ(ClassifyStatement(" ; -- c\n ; /* c */ INSERT INTO t VALUES (1)"),
+            StatementKind::kInsert);
+  EXPECT_EQ(ClassifyStatement(";;"), StatementKind::kOther);
+}
+
 TEST(SqlTextTest, BlankSqlIsOnlySpaceCommentsAndSemicolons) {
   EXPECT_TRUE(IsBlankSql(""));
   EXPECT_TRUE(IsBlankSql(" ; ;\n-- trailing comment"));
   EXPECT_TRUE(IsBlankSql("/* unterminated"));
   EXPECT_FALSE(IsBlankSql("; SELECT 1"));
+}
+
+// A WITH clause belongs to the statement after it: `WITH ... INSERT` must count changes as an
+// INSERT does (changes(), affected_row_count), and the scan must not stop at a ")" that is not SQL.
+TEST(SqlTextTest, WithClauseBelongsToTheStatementAfterIt) {
+  EXPECT_EQ(ClassifyStatement("WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x"),
+            StatementKind::kInsert);
+  EXPECT_EQ(ClassifyStatement("with x as (select 1) replace into t select * from x"),
+            StatementKind::kInsert);
+  EXPECT_EQ(ClassifyStatement("WITH x AS (SELECT 1) UPDATE t SET v = 1"), StatementKind::kUpdate);
+  EXPECT_EQ(ClassifyStatement("WITH x AS (SELECT 1) DELETE FROM t"), StatementKind::kDelete);
+  EXPECT_EQ(ClassifyStatement("WITH x AS (SELECT 1) SELECT * FROM x"), StatementKind::kOther);
+  EXPECT_EQ(ClassifyStatement("WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c "
+                              "WHERE n < 5) DELETE FROM t WHERE id IN c"),
+            StatementKind::kDelete);
+  EXPECT_EQ(ClassifyStatement("WITH a(x, y) AS (SELECT 1, 2), b AS (SELECT (1 + (2)) AS z) "
+                              "INSERT INTO t SELECT * FROM a, b"),
+            StatementKind::kInsert);
+  EXPECT_EQ(ClassifyStatement("WITH a AS MATERIALIZED (SELECT 1), b AS NOT MATERIALIZED "
+                              "(SELECT 2) UPDATE t SET v = 2"),
+            StatementKind::kUpdate);
+  EXPECT_EQ(ClassifyStatement("  -- lead\n WITH /* c */ x /* c */ AS /* c */ (SELECT 1) /* c */ "
+                              ", y AS (SELECT 2) -- c\n DELETE FROM t"),
+            StatementKind::kDelete);
+}
+
+TEST(SqlTextTest, WithClauseSkipsStringsCommentsAndQuotedNamesHoldingParentheses) {
+  EXPECT_EQ(ClassifyStatement("WITH x AS (SELECT ')' AS p) INSERT INTO t VALUES (1)"),
+            StatementKind::kInsert);
+  EXPECT_EQ(ClassifyStatement("WITH x AS (SELECT '(' AS p) INSERT INTO t VALUES (1)"),
+            StatementKind::kInsert);
+  EXPECT_EQ(ClassifyStatement("WITH x AS (SELECT 'it''s )' AS p) DELETE FROM t"),
+            StatementKind::kDelete);
+  EXPECT_EQ(ClassifyStatement("WITH x AS (SELECT 1 /* ) */ AS p) UPDATE t SET v = 1"),
+            StatementKind::kUpdate);
+  EXPECT_EQ(ClassifyStatement("WITH x AS (SELECT 1 -- )\n AS p) UPDATE t SET v = 1"),
+            StatementKind::kUpdate);
+  EXPECT_EQ(ClassifyStatement("WITH x AS (SELECT 1 AS \"a)\", 2 AS [b)], 3 AS `c)`) "
+                              "INSERT INTO t SELECT * FROM x"),
+            StatementKind::kInsert);
+  EXPECT_EQ(ClassifyStatement("WITH x AS (SELECT 5-1 AS a, 6/2 AS b) DELETE FROM t"),
+            StatementKind::kDelete);
+  EXPECT_EQ(ClassifyStatement("WITH x AS (SELECT '--' AS a, '/*' AS b) DELETE FROM t"),
+            StatementKind::kDelete);
+}
+
+// Quoted CTE names are legal SQL (ORMs quote every identifier).
+TEST(SqlTextTest, WithClauseAcceptsQuotedCteNames) {
+  EXPECT_EQ(ClassifyStatement("WITH \"x\" AS (SELECT 1) INSERT INTO t SELECT * FROM \"x\""),
+            StatementKind::kInsert);
+  EXPECT_EQ(ClassifyStatement("WITH [x] AS (SELECT 1) DELETE FROM t"), StatementKind::kDelete);
+  EXPECT_EQ(ClassifyStatement("WITH `x` AS (SELECT 1) UPDATE t SET v = 1"), StatementKind::kUpdate);
+  EXPECT_EQ(ClassifyStatement("WITH a AS (SELECT 1), \"b c\" AS (SELECT 2) DELETE FROM t"),
+            StatementKind::kDelete);
+}
+
+TEST(SqlTextTest, IncompleteWithClauseIsOther) {
+  EXPECT_EQ(ClassifyStatement("WITH"), StatementKind::kOther);
+  EXPECT_EQ(ClassifyStatement("WITH x AS (SELECT 1"), StatementKind::kOther);
+  EXPECT_EQ(ClassifyStatement("WITH x AS (SELECT ')"), StatementKind::kOther);
+  EXPECT_EQ(ClassifyStatement("WITH x (SELECT 1) INSERT INTO t VALUES (1)"), StatementKind::kOther);
+  EXPECT_EQ(ClassifyStatement("WITHOUT x"), StatementKind::kOther);
 }
 
 }  // namespace
