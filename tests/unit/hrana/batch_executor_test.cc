@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "unit/hrana/executor_test_support.h"
 #include "unit/temp_directory.h"
 
 namespace edgelite::hrana {
@@ -75,15 +76,7 @@ class BatchExecutorTest : public ::testing::Test {
 
   std::unique_ptr<sqlite::Connection> Open(bool query_only, bool takes_client_state,
                                            bool create = false) {
-    sqlite::ConnectionOptions options;
-    options.path = (directory_ / "data").string();
-    options.create = create;
-    options.query_only = query_only;
-    options.takes_client_state = takes_client_state;
-    options.busy_timeout_ms = 0;
-    auto connection = sqlite::Connection::Open(options);
-    EXPECT_TRUE(connection.ok()) << connection.status().message();
-    return connection.ok() ? std::move(connection).value() : nullptr;
+    return test::OpenConnection(directory_ / "data", query_only, takes_client_state, create);
   }
 
   ExecutionContext Context(sqlite::Connection* connection, Placement placement,

@@ -1,6 +1,5 @@
 // The statement executor decides, statement by statement, whether a request may go on where it is
-// placed (a pooled reader, the writer's group, the writer alone, a pinned reader, a stream's own
-// connection) or must move before it has had any effect; whether the caller may run it at all; and
+// placed (a pooled reader, the writer's group, a pinned reader, a stream's own connection) or must move before it has had any effect; whether the caller may run it at all; and
 // what the result reports. These tests run it on real connections opened as the server opens them.
 #include "hrana/stmt_executor.h"
 
@@ -9,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "unit/hrana/executor_test_support.h"
 #include "unit/temp_directory.h"
 
 namespace edgelite::hrana {
@@ -34,15 +34,7 @@ class StmtExecutorTest : public ::testing::Test {
 
   std::unique_ptr<sqlite::Connection> Open(bool query_only, bool takes_client_state,
                                            bool create = false) {
-    sqlite::ConnectionOptions options;
-    options.path = (directory_ / "data").string();
-    options.create = create;
-    options.query_only = query_only;
-    options.takes_client_state = takes_client_state;
-    options.busy_timeout_ms = 0;
-    auto connection = sqlite::Connection::Open(options);
-    EXPECT_TRUE(connection.ok()) << connection.status().message();
-    return connection.ok() ? std::move(connection).value() : nullptr;
+    return test::OpenConnection(directory_ / "data", query_only, takes_client_state, create);
   }
 
   ExecutionContext Context(sqlite::Connection* connection, Placement placement,
