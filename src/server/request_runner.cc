@@ -111,11 +111,23 @@ hrana::RequestOutcome InternalFailure(std::string message) {
   return hrana::RequestFailure{500, std::move(message)};
 }
 
+// Runs `run` for the stream on a stream worker: work that may wait (for the writer's grant) or
+// run long (reads inside a transaction) never runs on an I/O thread or the writer's.
+using StreamWork = void (*)(Stream&, const Operation&, const RunSettings&,
+                            std::function<void(hrana::RequestOutcome)>);
+void OnStreamWorker(StreamWork run, Stream& stream, Operation operation, RunSettings settings,
+                    std::function<void(hrana::RequestOutcome)> done) {
+  stream.database->stream_workers().Submit(
+      [run, &stream, operation = std::move(operation), settings, done = std::move(done)]() mutable {
+        run(stream, operation, settings, std::move(done));
+      });
+}
+
 void RunOnOwnConnection(Stream& stream, const Operation& operation, const RunSettings& settings,
                         std::function<void(hrana::RequestOutcome)> done);
 
-// Gives the stream a read-write connection of its own and runs the operation there. On a stream
-// worker.
+// Gives the stream a read-write connection of its own and runs the operation there (on a stream
+// worker).
 void MoveToOwnConnection(Stream& stream, const Operation& operation, const RunSettings& settings,
                          std::function<void(hrana::RequestOutcome)> done) {
   auto own = stream.database->own_connections().Acquire();
@@ -138,7 +150,6 @@ void SettleOwnConnection(Stream& stream) {
   stream.pin = Stream::Pin::kNone;
 }
 
-// On a stream worker: a write may wait for the writer's grant.
 void RunOnOwnConnection(Stream& stream, const Operation& operation, const RunSettings& settings,
                         std::function<void(hrana::RequestOutcome)> done) {
   hrana::RequestOutcome outcome;
@@ -198,11 +209,8 @@ void RunOnWriter(Stream& stream, Operation operation, RunSettings settings,
         done(InternalFailure("the writer could not place a request"));
         return;
       }
-      // Not on the writer's thread: the move may wait for the writer's grant.
-      stream.database->stream_workers().Submit(
-          [&stream, operation = std::move(operation), settings, done = std::move(done)]() mutable {
-            MoveToOwnConnection(stream, operation, settings, std::move(done));
-          });
+      OnStreamWorker(&MoveToOwnConnection, stream, std::move(operation), settings,
+                     std::move(done));
       return;
     }
     stream.state = *final_state;
@@ -219,10 +227,8 @@ void FinishRead(Stream& stream, ReadLease lease, hrana::ExecutionContext& contex
   if (auto* escalation = std::get_if<hrana::Escalation>(&outcome)) {
     lease = ReadLease();
     if (escalation->kind == hrana::Escalation::Kind::kToOwnConnection) {
-      stream.database->stream_workers().Submit(
-          [&stream, operation = std::move(operation), settings, done = std::move(done)]() mutable {
-            MoveToOwnConnection(stream, operation, settings, std::move(done));
-          });
+      OnStreamWorker(&MoveToOwnConnection, stream, std::move(operation), settings,
+                     std::move(done));
     } else {
       RunOnWriter(stream, std::move(operation), settings, std::move(done));
     }
@@ -292,11 +298,10 @@ std::string_view TraceLabel(const hrana::Batch& batch) {
 }
 
 std::string_view TraceLabel(const hrana::StreamRequest& request) {
-  auto text = TextOf;
-  if (auto* execute = std::get_if<hrana::ExecuteRequest>(&request)) return text(execute->stmt.sql);
+  if (auto* execute = std::get_if<hrana::ExecuteRequest>(&request)) return TextOf(execute->stmt.sql);
   if (auto* batch = std::get_if<hrana::BatchRequest>(&request)) return TraceLabel(batch->batch);
-  if (auto* sequence = std::get_if<hrana::SequenceRequest>(&request)) return text(sequence->sql);
-  if (auto* describe = std::get_if<hrana::DescribeRequest>(&request)) return text(describe->sql);
+  if (auto* sequence = std::get_if<hrana::SequenceRequest>(&request)) return TextOf(sequence->sql);
+  if (auto* describe = std::get_if<hrana::DescribeRequest>(&request)) return TextOf(describe->sql);
   return {};
 }
 
@@ -321,17 +326,10 @@ void RunOperation(Stream& stream, Operation operation, RunSettings settings,
                   std::function<void(hrana::RequestOutcome)> done) {
   switch (stream.pin) {
     case Stream::Pin::kOwn:
-      stream.database->stream_workers().Submit(
-          [&stream, operation = std::move(operation), settings, done = std::move(done)]() mutable {
-            RunOnOwnConnection(stream, operation, settings, std::move(done));
-          });
+      OnStreamWorker(&RunOnOwnConnection, stream, std::move(operation), settings, std::move(done));
       return;
     case Stream::Pin::kReader:
-      // Reads inside a transaction have no time budget: never on an I/O thread.
-      stream.database->stream_workers().Submit(
-          [&stream, operation = std::move(operation), settings, done = std::move(done)]() mutable {
-            RunOnPinnedReader(stream, operation, settings, std::move(done));
-          });
+      OnStreamWorker(&RunOnPinnedReader, stream, std::move(operation), settings, std::move(done));
       return;
     case Stream::Pin::kNone:
       break;
@@ -384,8 +382,8 @@ std::optional<std::chrono::steady_clock::time_point> StreamWriteGrant::Revoke(
     spdlog::info("{}: rolled back a transaction idle for over {} ms while others waited to write",
                  stream_->database->name(), timeout.count());
   }
-  held_ = true;  // so that Release gives it back to the writer
-  Release();
+  writer_->ReleaseGrant(this);
+  held_ = false;
   return std::nullopt;
 }
 

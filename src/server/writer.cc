@@ -144,14 +144,14 @@ void Writer::ProcessBatch(std::deque<WriteJob> jobs) {
     jobs.pop_front();
     if (!in_transaction) {
       if (!connection_->Exec("BEGIN IMMEDIATE").ok()) {
-        RunAlone(job);
+        SendAlone(job);
         continue;
       }
       in_transaction = true;
     }
     if (!connection_->Exec(kRequestSavepoint).ok()) {
       FlushGroup(group, in_transaction);
-      RunAlone(job);
+      SendAlone(job);
       continue;
     }
     hrana::RequestOutcome outcome = job.run(*connection_, hrana::Placement::kWriterGroup);
@@ -162,8 +162,8 @@ void Writer::ProcessBatch(std::deque<WriteJob> jobs) {
       in_transaction = false;
       std::vector<Member> lost;
       lost.swap(group);
-      for (Member& member : lost) RunAlone(member.job);
-      RunAlone(job);
+      for (Member& member : lost) SendAlone(member.job);
+      SendAlone(job);
       continue;
     }
     auto* escalation = std::get_if<hrana::Escalation>(&outcome);
@@ -172,7 +172,7 @@ void Writer::ProcessBatch(std::deque<WriteJob> jobs) {
     (void)connection_->Exec("RELEASE edgelite_request");
     if (escalation && escalation->kind == hrana::Escalation::Kind::kToWriterAlone) {
       FlushGroup(group, in_transaction);
-      RunAlone(job);
+      SendAlone(job);
       continue;
     }
     if (escalation) {
@@ -195,7 +195,7 @@ void Writer::FlushGroup(std::vector<Member>& group, bool& in_transaction) {
     if (!connection_->autocommit()) (void)connection_->Exec("ROLLBACK");
     std::vector<Member> failed;
     failed.swap(group);
-    for (Member& member : failed) RunAlone(member.job);
+    for (Member& member : failed) SendAlone(member.job);
     return;
   }
   uint64_t index = replication_index_();
@@ -209,10 +209,10 @@ void Writer::FlushGroup(std::vector<Member>& group, bool& in_transaction) {
   }
 }
 
-void Writer::RunAlone(WriteJob& job) {
+void Writer::SendAlone(WriteJob& job) {
   // Alone, a request is what it would be on a connection of its stream's own, statement by
   // statement in autocommit mode, up to whatever it runs into later (a BEGIN, a TEMP table): so it
-  // runs there, with the grant, in the queue's order.
+  // runs there, with the grant, in the queue's order, not on this connection.
   Complete(job, hrana::Escalation{hrana::Escalation::Kind::kToOwnConnection});
 }
 

@@ -94,7 +94,7 @@ class Writer {
 
   void Loop();
   void ProcessBatch(std::deque<WriteJob> jobs);
-  void RunAlone(WriteJob& job);
+  void SendAlone(WriteJob& job);
   void FlushGroup(std::vector<Member>& group, bool& in_transaction);
   void Complete(WriteJob& job, hrana::RequestOutcome outcome);
 

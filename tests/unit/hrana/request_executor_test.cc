@@ -8,26 +8,13 @@
 #include <string>
 
 #include "unit/hrana/executor_test_support.h"
-#include "unit/temp_directory.h"
 
 namespace edgelite::hrana {
 namespace {
 
-class RequestExecutorTest : public ::testing::Test {
+class RequestExecutorTest : public test::ExecutorConnections {
  protected:
-  void SetUp() override {
-    shared_ = Open(/*query_only=*/false, /*takes_client_state=*/false, /*create=*/true);
-    ASSERT_TRUE(shared_);
-    ASSERT_TRUE(shared_->Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)").ok());
-    reader_ = Open(/*query_only=*/true, /*takes_client_state=*/false);
-    own_ = Open(/*query_only=*/false, /*takes_client_state=*/true);
-    ASSERT_TRUE(reader_ && own_);
-  }
-
-  std::unique_ptr<sqlite::Connection> Open(bool query_only, bool takes_client_state,
-                                           bool create = false) {
-    return test::OpenConnection(directory_ / "data", query_only, takes_client_state, create);
-  }
+  void SetUp() override { OpenConnections("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)"); }
 
   ExecutionContext Context(sqlite::Connection* connection, Placement placement,
                            ProtocolVersion version = ProtocolVersion::kV3) {
@@ -93,11 +80,7 @@ class RequestExecutorTest : public ::testing::Test {
     return value;
   }
 
-  test::TempDirectory directory_;
   SqlStore store_{50, 5 * 1024};
-  std::unique_ptr<sqlite::Connection> shared_;
-  std::unique_ptr<sqlite::Connection> reader_;
-  std::unique_ptr<sqlite::Connection> own_;
 };
 
 TEST_F(RequestExecutorTest, ASequenceRunsEachStatementInTurn) {

@@ -9,32 +9,19 @@
 #include <vector>
 
 #include "unit/hrana/executor_test_support.h"
-#include "unit/temp_directory.h"
 
 namespace edgelite::hrana {
 namespace {
 
 using Kind = Escalation::Kind;
 
-class StmtExecutorTest : public ::testing::Test {
+class StmtExecutorTest : public test::ExecutorConnections {
  protected:
   void SetUp() override {
-    writer_ = Open(/*query_only=*/false, /*takes_client_state=*/false, /*create=*/true);
-    ASSERT_TRUE(writer_);
-    ASSERT_TRUE(writer_
-                    ->Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT UNIQUE);"
-                           "CREATE TABLE parent(id INTEGER PRIMARY KEY);"
-                           "CREATE TABLE child(parent_id INTEGER REFERENCES parent(id) "
-                           "DEFERRABLE INITIALLY DEFERRED)")
-                    .ok());
-    reader_ = Open(/*query_only=*/true, /*takes_client_state=*/false);
-    own_ = Open(/*query_only=*/false, /*takes_client_state=*/true);
-    ASSERT_TRUE(reader_ && own_);
-  }
-
-  std::unique_ptr<sqlite::Connection> Open(bool query_only, bool takes_client_state,
-                                           bool create = false) {
-    return test::OpenConnection(directory_ / "data", query_only, takes_client_state, create);
+    OpenConnections(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT UNIQUE);"
+        "CREATE TABLE parent(id INTEGER PRIMARY KEY);"
+        "CREATE TABLE child(parent_id INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)");
   }
 
   ExecutionContext Context(sqlite::Connection* connection, Placement placement,
@@ -101,13 +88,9 @@ class StmtExecutorTest : public ::testing::Test {
     auto values = Ints(Result(Run(context, sql)));
     return values.empty() ? -1 : values[0];
   }
-  int64_t CountT() { return Int(*writer_, "SELECT count(*) FROM t"); }
+  int64_t CountT() { return Int(*shared_, "SELECT count(*) FROM t"); }
 
-  test::TempDirectory directory_;
   SqlStore store_{50, 5 * 1024};
-  std::unique_ptr<sqlite::Connection> writer_;  // shared read-write, as the server's writer
-  std::unique_ptr<sqlite::Connection> reader_;  // shared query_only, as a pooled reader
-  std::unique_ptr<sqlite::Connection> own_;     // a stream's own connection
 };
 
 // --- a pooled reader ---
@@ -182,7 +165,7 @@ TEST_F(StmtExecutorTest, ACallerWhoMayNotWriteIsForbiddenEverythingThatChangesSt
   Result(Run(context, "PRAGMA table_info(t)"));
   Result(Run(context, "PRAGMA foreign_keys"));
   Result(Run(context, "SELECT * FROM t"));
-  EXPECT_EQ(Int(*writer_, "PRAGMA user_version"), 0);
+  EXPECT_EQ(Int(*shared_, "PRAGMA user_version"), 0);
 }
 
 TEST_F(StmtExecutorTest, ACallerWhoMayNotWriteKeepsItsTransactionOnTheReader) {
@@ -223,18 +206,18 @@ TEST_F(StmtExecutorTest, APinnedReaderRefusesStateAndWrites) {
 // --- the writer's group ---
 
 TEST_F(StmtExecutorTest, TheWriterGroupSendsTransactionsAndStateElsewhere) {
-  ASSERT_TRUE(writer_->Exec("BEGIN IMMEDIATE").ok());
-  ExecutionContext context = Context(writer_.get(), Placement::kWriterGroup);
+  ASSERT_TRUE(shared_->Exec("BEGIN IMMEDIATE").ok());
+  ExecutionContext context = Context(shared_.get(), Placement::kWriterGroup);
   for (const char* sql : {"BEGIN", "BEGIN IMMEDIATE", "BEGIN TRANSACTION READONLY", "SAVEPOINT s",
                           "VACUUM", "CREATE TEMP TABLE scratch(x)", "ATTACH '' AS aux",
                           "PRAGMA foreign_keys = OFF", "PRAGMA defer_foreign_keys = ON"}) {
     StmtOutcome outcome = Run(context, sql);
     EXPECT_EQ(EscalationOf(outcome), Kind::kToOwnConnection) << sql << ": " << Describe(outcome);
-    ASSERT_FALSE(writer_->autocommit()) << sql << " ended the group's transaction";
+    ASSERT_FALSE(shared_->autocommit()) << sql << " ended the group's transaction";
   }
-  EXPECT_EQ(Int(*writer_, "SELECT count(*) FROM temp.sqlite_master"), 0);
-  EXPECT_EQ(Int(*writer_, "PRAGMA foreign_keys"), 1);
-  ASSERT_TRUE(writer_->Exec("ROLLBACK").ok());
+  EXPECT_EQ(Int(*shared_, "SELECT count(*) FROM temp.sqlite_master"), 0);
+  EXPECT_EQ(Int(*shared_, "PRAGMA foreign_keys"), 1);
+  ASSERT_TRUE(shared_->Exec("ROLLBACK").ok());
 }
 
 // In a group the stream is in autocommit mode: ending a transaction fails as it would alone
@@ -243,53 +226,53 @@ TEST_F(StmtExecutorTest, TheWriterGroupSendsTransactionsAndStateElsewhere) {
 // it moves to the stream's own connection (where it fails as in autocommit) without touching the
 // group's transaction or savepoints.
 TEST_F(StmtExecutorTest, TheWriterGroupSendsTransactionEndsToTheStreamsOwnConnection) {
-  ASSERT_TRUE(writer_->Exec("BEGIN IMMEDIATE").ok());
-  ExecutionContext context = Context(writer_.get(), Placement::kWriterGroup);
+  ASSERT_TRUE(shared_->Exec("BEGIN IMMEDIATE").ok());
+  ExecutionContext context = Context(shared_.get(), Placement::kWriterGroup);
   Result(Run(context, "INSERT INTO t(v) VALUES ('kept')"));
   for (const char* sql : {"COMMIT", "END", "ROLLBACK", "RELEASE s", "ROLLBACK TO s"}) {
     StmtOutcome outcome = Run(context, sql);
     auto* escalation = std::get_if<Escalation>(&outcome);
     ASSERT_NE(escalation, nullptr) << sql << ": " << Describe(outcome);
     EXPECT_EQ(escalation->kind, Escalation::Kind::kToOwnConnection) << sql;
-    ASSERT_FALSE(writer_->autocommit()) << sql << " ended the group's transaction";
+    ASSERT_FALSE(shared_->autocommit()) << sql << " ended the group's transaction";
   }
-  EXPECT_EQ(Int(*writer_, "SELECT count(*) FROM t"), 1);
-  ASSERT_TRUE(writer_->Exec("COMMIT").ok());
+  EXPECT_EQ(Int(*shared_, "SELECT count(*) FROM t"), 1);
+  ASSERT_TRUE(shared_->Exec("COMMIT").ok());
 }
 
 TEST_F(StmtExecutorTest, InTheWriterGroupIsAutocommitIsTrueAndNoIndexIsReportedYet) {
-  ASSERT_TRUE(writer_->Exec("BEGIN IMMEDIATE").ok());
-  ExecutionContext context = Context(writer_.get(), Placement::kWriterGroup);
+  ASSERT_TRUE(shared_->Exec("BEGIN IMMEDIATE").ok());
+  ExecutionContext context = Context(shared_.get(), Placement::kWriterGroup);
   EXPECT_TRUE(StreamInAutocommit(context)) << "the group's transaction is not the stream's";
   StmtResult result = Result(Run(context, "INSERT INTO t(v) VALUES ('a')"));
   EXPECT_EQ(result.affected_row_count, 1u);
   EXPECT_EQ(result.last_insert_rowid, 1);
   EXPECT_FALSE(result.replication_index) << "known only after the group's commit";
-  ASSERT_TRUE(writer_->Exec("COMMIT").ok());
+  ASSERT_TRUE(shared_->Exec("COMMIT").ok());
 }
 
 TEST_F(StmtExecutorTest, AStatementThatEndsTheGroupsTransactionRunsAgainAlone) {
-  ASSERT_TRUE(writer_->Exec("INSERT INTO t(v) VALUES ('taken')").ok());
-  ASSERT_TRUE(writer_->Exec("BEGIN IMMEDIATE").ok());
-  ExecutionContext context = Context(writer_.get(), Placement::kWriterGroup);
+  ASSERT_TRUE(shared_->Exec("INSERT INTO t(v) VALUES ('taken')").ok());
+  ASSERT_TRUE(shared_->Exec("BEGIN IMMEDIATE").ok());
+  ExecutionContext context = Context(shared_.get(), Placement::kWriterGroup);
   EXPECT_EQ(EscalationOf(Run(context, "INSERT OR ROLLBACK INTO t(v) VALUES ('taken')")),
             Kind::kToWriterAlone);
-  EXPECT_TRUE(writer_->autocommit());
+  EXPECT_TRUE(shared_->autocommit());
 }
 
 TEST_F(StmtExecutorTest, ADeferredConstraintLeftOpenRunsAgainAlone) {
-  ASSERT_TRUE(writer_->Exec("BEGIN IMMEDIATE").ok());
-  ExecutionContext context = Context(writer_.get(), Placement::kWriterGroup);
+  ASSERT_TRUE(shared_->Exec("BEGIN IMMEDIATE").ok());
+  ExecutionContext context = Context(shared_.get(), Placement::kWriterGroup);
   // Resolved within the statement: stays.
   Result(Run(context, "INSERT INTO parent VALUES (1)"));
   Result(Run(context, "INSERT INTO child VALUES (1)"));
   // Left open: alone it would fail at its own commit.
   EXPECT_EQ(EscalationOf(Run(context, "INSERT INTO child VALUES (2)")), Kind::kToWriterAlone);
-  ASSERT_TRUE(writer_->Exec("ROLLBACK").ok());
+  ASSERT_TRUE(shared_->Exec("ROLLBACK").ok());
   // Alone (on a connection of the stream's own, in autocommit mode) it fails at its commit.
   ExecutionContext alone = Context(own_.get(), Placement::kOwn);
   EXPECT_EQ(ErrorCode(Run(alone, "INSERT INTO child VALUES (2)")), "SQLITE_CONSTRAINT");
-  EXPECT_EQ(Int(*writer_, "SELECT count(*) FROM child"), 0);
+  EXPECT_EQ(Int(*shared_, "SELECT count(*) FROM child"), 0);
 }
 
 // --- a stream's own connection ---
@@ -331,7 +314,7 @@ TEST_F(StmtExecutorTest, OnItsOwnConnectionAWriteWithoutTheGrantFailsBusyWithout
   EXPECT_EQ(ErrorCode(Run(context, "INSERT INTO t(v) VALUES ('a')")), "SQLITE_BUSY");
   EXPECT_EQ(ErrorCode(Run(context, "PRAGMA user_version = 4")), "SQLITE_BUSY");
   EXPECT_EQ(CountT(), 0);
-  EXPECT_EQ(Int(*writer_, "PRAGMA user_version"), 0);
+  EXPECT_EQ(Int(*shared_, "PRAGMA user_version"), 0);
 }
 
 TEST_F(StmtExecutorTest, OnItsOwnConnectionAReadOnlyTransactionRefusesWrites) {
@@ -347,7 +330,7 @@ TEST_F(StmtExecutorTest, OnItsOwnConnectionAReadOnlyTransactionRefusesWrites) {
   EXPECT_FALSE(context.state.read_only_transaction);
   Result(Run(context, "INSERT INTO t(v) VALUES ('a')"));
   EXPECT_EQ(CountT(), 1);
-  EXPECT_EQ(Int(*writer_, "PRAGMA user_version"), 0);
+  EXPECT_EQ(Int(*shared_, "PRAGMA user_version"), 0);
 }
 
 TEST_F(StmtExecutorTest, OnItsOwnConnectionStateIsKeptAndReported) {
@@ -365,7 +348,7 @@ TEST_F(StmtExecutorTest, OnItsOwnConnectionStateIsKeptAndReported) {
   }
   EXPECT_EQ(Int(*own_, "PRAGMA foreign_keys"), 0);
   EXPECT_EQ(Int(*own_, "SELECT count(*) FROM temp.sqlite_master WHERE name = 'scratch'"), 1);
-  EXPECT_EQ(Int(*writer_, "PRAGMA foreign_keys"), 1);
+  EXPECT_EQ(Int(*shared_, "PRAGMA foreign_keys"), 1);
 }
 
 // --- the session values follow the stream's state across connections ---
@@ -514,7 +497,7 @@ TEST_F(StmtExecutorTest, StoredSqlIsFoundByIdAndBadReferencesFailTheRequest) {
 }
 
 TEST_F(StmtExecutorTest, AFailedStatementIsAnErrorWithSQLitesCodes) {
-  ASSERT_TRUE(writer_->Exec("INSERT INTO t(id, v) VALUES (1, 'a')").ok());
+  ASSERT_TRUE(shared_->Exec("INSERT INTO t(id, v) VALUES (1, 'a')").ok());
   ExecutionContext context = Context(own_.get(), Placement::kOwn);
   StmtOutcome outcome = Run(context, "INSERT INTO t(id, v) VALUES (1, 'b')");
   auto* error = std::get_if<Error>(&outcome);
