@@ -33,7 +33,14 @@ int RemainingMillis(Clock::time_point deadline) {
   return int(std::max<int64_t>(0, left.count()));
 }
 
-// Waits until `fd` is ready for `events`; false on timeout.
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+}  // namespace
+
 bool PollFor(int fd, short events, Clock::time_point deadline) {
   while (true) {
     pollfd entry{fd, events, 0};
@@ -49,14 +56,6 @@ std::string Lower(std::string_view text) {
   for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
   return lower;
 }
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-}  // namespace
 
 std::string HttpResponse::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {

@@ -74,6 +74,12 @@ class HttpConnection {
   bool peer_closed_ = false;
 };
 
+// Waits until socket `fd` is ready for poll `events`; false on timeout or error.
+bool PollFor(int fd, short events, std::chrono::steady_clock::time_point deadline);
+
+// `text` in ASCII lower case (header names and values).
+std::string Lower(std::string_view text);
+
 // One request on a fresh connection, which is closed afterwards.
 Result<HttpResponse> SendRequest(uint16_t port, std::string_view method, std::string_view target,
                                  std::string_view body = {},

@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "integration/http_client.h"
+
 namespace edgelite::differential {
 namespace {
 
@@ -25,22 +27,8 @@ constexpr uint8_t kClose = 0x8;
 constexpr uint8_t kPing = 0x9;
 constexpr uint8_t kPong = 0xA;
 
-bool PollFor(int fd, short events, Clock::time_point deadline) {
-  while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    pollfd entry{fd, events, 0};
-    int ready = ::poll(&entry, 1, int(std::max<int64_t>(0, left.count())));
-    if (ready > 0) return true;
-    if (ready == 0) return false;
-    if (errno != EINTR) return false;
-  }
-}
-
-std::string Lower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return lower;
-}
+using integration::Lower;
+using integration::PollFor;
 
 }  // namespace
 
