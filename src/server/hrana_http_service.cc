@@ -225,7 +225,7 @@ asio::awaitable<HttpResponse> HranaHttpService::Pipeline(const HttpRequest& requ
   std::shared_ptr<Stream> stream = std::get<std::shared_ptr<Stream>>(std::move(taken));
 
   RunSettings settings{protocol, caller.may_write, config_.max_response_size,
-                       request.client_socket, {}};
+                       ClientPresence(request.client_socket), {}};
   hrana::PipelineResponse response;
   response.base_url = config_.http_self_url;
   bool closed = false;
@@ -275,7 +275,7 @@ asio::awaitable<HttpResponse> HranaHttpService::Cursor(const HttpRequest& reques
 
   const hrana::Batch& batch = decoded->batch;
   RunSettings settings{ProtocolVersion::kV3, caller.may_write, config_.max_response_size,
-                       request.client_socket, TraceLabel(batch)};
+                       ClientPresence(request.client_socket), TraceLabel(batch)};
   hrana::CursorBuffer buffer;
   Operation operation = [&buffer, &batch](hrana::ExecutionContext& context) {
     return buffer.Run(context, batch);
@@ -310,7 +310,7 @@ asio::awaitable<HttpResponse> HranaHttpService::V1(const HttpRequest& request, b
   // Each v1 request is a stream of its own that ends with it (id 0).
   Stream stream(0, database_, 0, 0);
   RunSettings settings{ProtocolVersion::kV1, caller.may_write, config_.max_response_size,
-                       request.client_socket, {}};
+                       ClientPresence(request.client_socket), {}};
   if (batch) {
     auto decoded = hrana::json::DecodeV1BatchRequest(request.body);
     if (!decoded.ok()) co_return HttpResponse::Text(400, decoded.status().message());
@@ -358,7 +358,7 @@ asio::awaitable<HttpResponse> HranaHttpService::Legacy(const HttpRequest& reques
   Stream stream(0, database_, 0, 0);
   hrana::Batch batch = hrana::LegacyToBatch(*decoded);
   RunSettings settings{ProtocolVersion::kV1, caller.may_write, config_.max_response_size,
-                       request.client_socket, TraceLabel(batch)};
+                       ClientPresence(request.client_socket), TraceLabel(batch)};
   Operation operation = [&batch](hrana::ExecutionContext& context) -> hrana::RequestOutcome {
     hrana::RequestOutcome result = hrana::FromBatchOutcome(hrana::ExecuteBatch(context, batch));
     if (std::holds_alternative<hrana::StreamResult>(result) && !hrana::StreamInAutocommit(context)) {

@@ -533,7 +533,8 @@ void HranaWsSession::RunOnStream(const std::shared_ptr<Slot>& slot, int32_t requ
                                  bool may_write, size_t budget, std::string_view trace_label,
                                  Operation operation,
                                  std::function<Reply(hrana::RequestOutcome)> finish) {
-  RunSettings settings{version_, may_write, budget, settings_.client_socket, trace_label};
+  RunSettings settings{version_, may_write, budget, ClientPresence(settings_.client_socket, gone_),
+                       trace_label};
   // The outcome may arrive on the writer's (or a read worker's) thread: the rest happens on the
   // connection's. A read on a pooled connection completes before RunOperation returns, on this
   // thread: it is answered at once, and Pump's loop goes on with the stream's next request.
@@ -646,6 +647,7 @@ void HranaWsSession::Released(const std::shared_ptr<Slot>& slot) {
 }
 
 void HranaWsSession::Shutdown(std::function<void()> done) {
+  gone_->store(true, std::memory_order_relaxed);
   transport_ = nullptr;
   shutdown_done_ = std::move(done);
   BeginShutdown();

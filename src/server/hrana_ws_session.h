@@ -19,6 +19,7 @@
 // rolled back (ReleaseStream), so a client that vanishes never keeps the write lock.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -175,6 +176,8 @@ class HranaWsSession : public std::enable_shared_from_this<HranaWsSession> {
   size_t outstanding_ = 0;
 
   bool closed_ = false;  // shutting down: nothing is answered any more
+  // Set with Shutdown: running requests are interrupted (ClientPresence).
+  std::shared_ptr<std::atomic<bool>> gone_ = std::make_shared<std::atomic<bool>>(false);
   bool in_run_operation_ = false;  // inside RunOperation on the connection's thread
   std::function<void()> shutdown_done_;
 };

@@ -1,9 +1,6 @@
 // Placement of requests on read connections, the writer and connections of streams' own.
 #include "server/request_runner.h"
 
-#include <sys/socket.h>
-
-#include <cerrno>
 #include <chrono>
 #include <optional>
 
@@ -18,8 +15,6 @@ namespace {
 constexpr auto kInlineReadBudget = std::chrono::milliseconds(5);
 // SQLite calls the progress handler every this many virtual machine instructions.
 constexpr int kProgressInterval = 1000;
-// How often a read worker checks that the client of a long read is still connected.
-constexpr auto kClientCheckInterval = std::chrono::milliseconds(100);
 // How long a stream's write waits for the writer's grant (as SQLite's busy timeout did).
 constexpr auto kWriteGrantWait = std::chrono::seconds(5);
 // How soon the writer asks again to revoke the grant of a stream that was running a request.
@@ -85,27 +80,21 @@ struct InlineBudget {
   }
 };
 
-// Interrupts a long read whose client has gone away (nobody would read its result, and a client
-// that retries would otherwise pile up runaway queries until no worker is left).
+// Interrupts work off the I/O threads once its client has gone (ClientPresence), or the server
+// is shutting down.
 struct ClientWatch {
   const WorkerPool* workers;
-  int socket;
-  std::chrono::steady_clock::time_point next_check;
+  ClientPresence client;
 
   static int Check(void* argument) {
     auto* watch = static_cast<ClientWatch*>(argument);
-    if (watch->workers->stopping()) return 1;  // the server is shutting down
-    if (watch->socket < 0) return 0;
-    auto now = std::chrono::steady_clock::now();
-    if (now < watch->next_check) return 0;
-    watch->next_check = now + kClientCheckInterval;
-    char byte;
-    ssize_t peeked = recv(watch->socket, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    bool gone =
-        peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
-    return gone ? 1 : 0;
+    return watch->workers->stopping() || watch->client.Gone() ? 1 : 0;
   }
 };
+
+hrana::RequestOutcome ClientGone() {
+  return hrana::RequestFailure{400, "The client closed its connection before the answer"};
+}
 
 hrana::RequestOutcome InternalFailure(std::string message) {
   return hrana::RequestFailure{500, std::move(message)};
@@ -152,6 +141,11 @@ void SettleOwnConnection(Stream& stream) {
 
 void RunOnOwnConnection(Stream& stream, const Operation& operation, const RunSettings& settings,
                         std::function<void(hrana::RequestOutcome)> done) {
+  ClientWatch watch{&stream.database->stream_workers(), settings.client};
+  if (ClientWatch::Check(&watch)) {
+    done(ClientGone());
+    return;
+  }
   hrana::RequestOutcome outcome;
   {
     std::lock_guard lock(stream.connection_mutex);
@@ -161,7 +155,12 @@ void RunOnOwnConnection(Stream& stream, const Operation& operation, const RunSet
     if (stream.connection.get()->autocommit()) (void)stream.connection.get()->CheckSchema();
     hrana::ExecutionContext context =
         MakeContext(stream, settings, stream.connection.get(), hrana::Placement::kOwn);
-    outcome = Execute(stream, operation, context, settings);
+    {
+      ProgressHandlerScope scope(stream.connection.get()->handle(), &ClientWatch::Check, &watch);
+      outcome = Execute(stream, operation, context, settings);
+    }
+    // Interrupted: whatever it did is beside the point for a client that is not there.
+    if (watch.client.Gone()) outcome = ClientGone();
     if (std::holds_alternative<hrana::Escalation>(outcome)) {
       outcome = InternalFailure("a request on a stream's own connection asked to move");
     }
@@ -178,9 +177,15 @@ void RunOnOwnConnection(Stream& stream, const Operation& operation, const RunSet
 
 void RunOnPinnedReader(Stream& stream, const Operation& operation, const RunSettings& settings,
                        std::function<void(hrana::RequestOutcome)> done) {
+  ClientWatch watch{&stream.database->stream_workers(), settings.client};
   hrana::ExecutionContext context =
       MakeContext(stream, settings, stream.connection.get(), hrana::Placement::kPinnedReader);
-  hrana::RequestOutcome outcome = Execute(stream, operation, context, settings);
+  hrana::RequestOutcome outcome;
+  {
+    ProgressHandlerScope scope(stream.connection.get()->handle(), &ClientWatch::Check, &watch);
+    outcome = Execute(stream, operation, context, settings);
+  }
+  if (watch.client.Gone()) outcome = ClientGone();
   stream.state = context.state;
   if (stream.connection.get()->autocommit()) {
     stream.connection = ReadLease();
@@ -195,6 +200,7 @@ void RunOnWriter(Stream& stream, Operation operation, RunSettings settings,
   auto final_state = std::make_shared<hrana::StreamState>();
   WriteJob job;
   job.trace_label = std::string(settings.trace_label);
+  job.client = settings.client;
   job.run = [&stream, operation, settings, final_state](sqlite::Connection& connection,
                                                         hrana::Placement placement) {
     hrana::ExecutionContext context = MakeContext(stream, settings, &connection, placement);
@@ -271,8 +277,7 @@ void RunOnReadWorker(Stream& stream, Operation operation, RunSettings settings,
                      std::function<void(hrana::RequestOutcome)> done) {
   stream.database->read_workers().Submit(
       [&stream, operation = std::move(operation), settings, done = std::move(done)]() mutable {
-        ClientWatch watch{&stream.database->read_workers(), settings.client_socket,
-                          std::chrono::steady_clock::now()};
+        ClientWatch watch{&stream.database->read_workers(), settings.client};
         auto run = RunOnPooledReader(stream, operation, settings, &ClientWatch::Check, &watch);
         if (!run) {
           RunOnWriter(stream, std::move(operation), settings, std::move(done));

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "hrana/execution.h"
+#include "server/client_presence.h"
 #include "server/stream.h"
 
 namespace edgelite::server {
@@ -23,8 +24,9 @@ struct RunSettings {
   hrana::ProtocolVersion version = hrana::ProtocolVersion::kV2;
   bool may_write = true;
   size_t max_response_size = 10 * 1024 * 1024;  // per request's result (sqld's rule)
-  // The client's socket, when known: a long read is interrupted once the client has gone.
-  int client_socket = -1;
+  // The client waiting for the answer: a request whose client has gone is interrupted (a write
+  // rolled back) and answered with a failure nobody reads.
+  ClientPresence client;
   std::string_view trace_label;  // the request's first SQL, for the execution trace
 };
 

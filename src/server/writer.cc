@@ -10,9 +10,15 @@ namespace {
 
 constexpr size_t kMaxGroupSize = 512;
 constexpr const char* kRequestSavepoint = "SAVEPOINT edgelite_request";
+// SQLite calls the progress handler every this many virtual machine instructions.
+constexpr int kProgressInterval = 1000;
 
 hrana::RequestOutcome ShuttingDown() {
   return hrana::RequestFailure{503, "The server is shutting down"};
+}
+
+hrana::RequestOutcome ClientGone() {
+  return hrana::RequestFailure{400, "The client closed its connection before the answer"};
 }
 
 }  // namespace
@@ -24,6 +30,8 @@ Writer::Writer(std::unique_ptr<sqlite::Connection> connection,
       replication_index_(std::move(replication_index)),
       trace_(trace),
       transaction_timeout_(transaction_timeout) {
+  sqlite3_progress_handler(connection_->handle(), kProgressInterval, &Writer::CheckRunningClient,
+                           this);
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -142,6 +150,10 @@ void Writer::ProcessBatch(std::deque<WriteJob> jobs) {
   while (!jobs.empty()) {
     WriteJob job = std::move(jobs.front());
     jobs.pop_front();
+    if (job.client.Gone()) {
+      Complete(job, ClientGone());
+      continue;
+    }
     if (!in_transaction) {
       if (!connection_->Exec("BEGIN IMMEDIATE").ok()) {
         SendAlone(job);
@@ -154,7 +166,8 @@ void Writer::ProcessBatch(std::deque<WriteJob> jobs) {
       SendAlone(job);
       continue;
     }
-    hrana::RequestOutcome outcome = job.run(*connection_, hrana::Placement::kWriterGroup);
+    hrana::RequestOutcome outcome;
+    bool abandoned = RunWatched(job, outcome);
     if (connection_->autocommit()) {
       // A statement rolled back the whole group (the executor stopped its request right there):
       // nothing of it was acknowledged, so every member runs again, alone, as if the group never
@@ -163,7 +176,17 @@ void Writer::ProcessBatch(std::deque<WriteJob> jobs) {
       std::vector<Member> lost;
       lost.swap(group);
       for (Member& member : lost) SendAlone(member.job);
-      SendAlone(job);
+      if (abandoned) {
+        Complete(job, ClientGone());
+      } else {
+        SendAlone(job);
+      }
+      continue;
+    }
+    if (abandoned) {
+      (void)connection_->Exec("ROLLBACK TO edgelite_request");
+      (void)connection_->Exec("RELEASE edgelite_request");
+      Complete(job, ClientGone());
       continue;
     }
     auto* escalation = std::get_if<hrana::Escalation>(&outcome);
@@ -214,6 +237,21 @@ void Writer::SendAlone(WriteJob& job) {
   // statement in autocommit mode, up to whatever it runs into later (a BEGIN, a TEMP table): so it
   // runs there, with the grant, in the queue's order, not on this connection.
   Complete(job, hrana::Escalation{hrana::Escalation::Kind::kToOwnConnection});
+}
+
+bool Writer::RunWatched(WriteJob& job, hrana::RequestOutcome& outcome) {
+  running_client_ = &job.client;
+  running_client_gone_ = false;
+  outcome = job.run(*connection_, hrana::Placement::kWriterGroup);
+  running_client_ = nullptr;
+  return running_client_gone_;
+}
+
+int Writer::CheckRunningClient(void* writer) {
+  auto* self = static_cast<Writer*>(writer);
+  if (!self->running_client_ || !self->running_client_->Gone()) return 0;
+  self->running_client_gone_ = true;
+  return 1;  // interrupts the statement
 }
 
 void Writer::Complete(WriteJob& job, hrana::RequestOutcome outcome) {

@@ -35,6 +35,7 @@
 #include <variant>
 
 #include "hrana/execution.h"
+#include "server/client_presence.h"
 #include "server/execution_trace.h"
 #include "sqlite/connection.h"
 
@@ -59,6 +60,7 @@ struct WriteJob {
   // escalation that sends the request to a connection of its stream's own.
   std::function<void(hrana::RequestOutcome)> done;
   std::string trace_label;  // for the execution trace
+  ClientPresence client;    // the client waiting for the answer
 };
 
 class Writer {
@@ -97,11 +99,17 @@ class Writer {
   void SendAlone(WriteJob& job);
   void FlushGroup(std::vector<Member>& group, bool& in_transaction);
   void Complete(WriteJob& job, hrana::RequestOutcome outcome);
+  // Runs `job` in the group, interrupted if its client goes; true when it was.
+  bool RunWatched(WriteJob& job, hrana::RequestOutcome& outcome);
+  static int CheckRunningClient(void* writer);
 
   std::unique_ptr<sqlite::Connection> connection_;
   std::function<uint64_t()> replication_index_;
   ExecutionTrace* trace_;
   const std::chrono::milliseconds transaction_timeout_;
+  // The client of the job running on the writer's thread (only that thread uses these).
+  ClientPresence* running_client_ = nullptr;
+  bool running_client_gone_ = false;
 
   std::mutex mutex_;
   std::condition_variable wake_;

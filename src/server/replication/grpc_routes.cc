@@ -184,7 +184,8 @@ asio::awaitable<HttpResponse> GrpcRoutes::Handle(HttpRequest request, std::strin
       if (auto* status = std::get_if<GrpcStatus>(&decoded)) co_return Fail(*status);
       bool may_write = grant.Allows(auth::Permission::kWrite, database.name());
       const auto& program = std::get<proxy::ProgramReq>(decoded);
-      co_return Reply(co_await proxy_.Execute(database, may_write, program));
+      co_return Reply(co_await proxy_.Execute(database, may_write, program,
+                                                  server::ClientPresence(request.client_socket)));
     }
     case Method::kDescribe: {
       auto decoded = Decode<proxy::DescribeRequest>(message);

@@ -75,7 +75,8 @@ GrpcStatus Unexpected(std::string_view call) {
 }  // namespace
 
 asio::awaitable<server::GrpcReply<proxy::ExecuteResults>> ProxyService::Execute(
-    server::Database& database, bool may_write, const proxy::ProgramReq& request) {
+    server::Database& database, bool may_write, const proxy::ProgramReq& request,
+    server::ClientPresence caller) {
   if (!request.has_pgm()) {
     co_return GrpcStatus{GrpcCode::kInvalidArgument, "ProgramReq has no program (field pgm)"};
   }
@@ -88,7 +89,7 @@ asio::awaitable<server::GrpcReply<proxy::ExecuteResults>> ProxyService::Execute(
   // Hrana 3 semantics: the is_autocommit condition is part of the proxy protocol.
   const hrana::Batch& steps = *batch;
   server::RunSettings settings{hrana::ProtocolVersion::kV3, may_write, limits_.max_response_size,
-                               -1, server::TraceLabel(steps)};
+                               caller, server::TraceLabel(steps)};
   hrana::RequestOutcome outcome = co_await Run(
       *client->stream,
       [&steps](hrana::ExecutionContext& context) {
@@ -115,7 +116,7 @@ asio::awaitable<server::GrpcReply<proxy::DescribeResult>> ProxyService::Describe
   hrana::StreamRequest describe =
       hrana::DescribeRequest{request.stmt(), std::nullopt, std::nullopt};
   server::RunSettings settings{hrana::ProtocolVersion::kV3, /*may_write=*/false,
-                               limits_.max_response_size, -1, server::TraceLabel(describe)};
+                               limits_.max_response_size, {}, server::TraceLabel(describe)};
   hrana::RequestOutcome outcome = co_await Run(
       *client->stream,
       [&describe](hrana::ExecutionContext& context) {

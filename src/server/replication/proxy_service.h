@@ -17,6 +17,7 @@
 #include <unordered_map>
 
 #include "proxy.pb.h"
+#include "server/client_presence.h"
 #include "server/database.h"
 #include "server/grpc_web.h"
 #include "server/stream_registry.h"
@@ -38,9 +39,10 @@ class ProxyService {
 
   // Runs the program on the client's connection. SQL errors come back per step in the results;
   // a failure of the whole program (e.g. a write without write permission) is PERMISSION_DENIED,
-  // as on sqld.
+  // as on sqld. A program whose `caller` goes away is interrupted.
   boost::asio::awaitable<server::GrpcReply<proxy::ExecuteResults>> Execute(
-      server::Database& database, bool may_write, const proxy::ProgramReq& request);
+      server::Database& database, bool may_write, const proxy::ProgramReq& request,
+      server::ClientPresence caller);
   // Describes a statement on the client's connection (which sees its open transaction).
   boost::asio::awaitable<server::GrpcReply<proxy::DescribeResult>> Describe(
       server::Database& database, const proxy::DescribeRequest& request);

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 #include <latch>
 
@@ -31,13 +32,14 @@ class WriterTest : public ::testing::Test {
     std::optional<uint64_t> replication_index;
     std::optional<hrana::Escalation::Kind> escalation;
     std::vector<bool> steps_ran;  // batches: which steps produced a result or an error
+    std::optional<std::string> failure;  // a RequestFailure's message
   };
 
   // Submits one `execute` request, or a batch of unconditional steps.
-  std::future<Outcome> Execute(std::string sql) {
+  std::future<Outcome> Execute(std::string sql, ClientPresence client = {}) {
     auto request = std::make_shared<hrana::StreamRequest>(hrana::ExecuteRequest{});
     std::get<hrana::ExecuteRequest>(*request).stmt.sql = std::move(sql);
-    return Submit(request);
+    return Submit(request, std::move(client));
   }
   std::future<Outcome> Batch(std::vector<std::string> steps) {
     hrana::BatchRequest batch;
@@ -49,10 +51,12 @@ class WriterTest : public ::testing::Test {
     return Submit(std::make_shared<hrana::StreamRequest>(std::move(batch)));
   }
 
-  std::future<Outcome> Submit(std::shared_ptr<hrana::StreamRequest> request) {
+  std::future<Outcome> Submit(std::shared_ptr<hrana::StreamRequest> request,
+                              ClientPresence client = {}) {
     auto promise = std::make_shared<std::promise<Outcome>>();
     auto future = promise->get_future();
     WriteJob job;
+    job.client = std::move(client);
     Database* database = database_.get();
     job.run = [request, database](sqlite::Connection& connection, hrana::Placement placement) {
       hrana::ExecutionContext context;
@@ -65,6 +69,11 @@ class WriterTest : public ::testing::Test {
       Outcome outcome;
       if (auto* escalation = std::get_if<hrana::Escalation>(&completion)) {
         outcome.escalation = escalation->kind;
+        promise->set_value(outcome);
+        return;
+      }
+      if (auto* failure = std::get_if<hrana::RequestFailure>(&completion)) {
+        outcome.failure = failure->message;
         promise->set_value(outcome);
         return;
       }
@@ -187,6 +196,41 @@ TEST_F(WriterTest, ARequestLeavingADeferredConstraintOpenLeavesTheGroup) {
   EXPECT_EQ(orphan.get().escalation, hrana::Escalation::Kind::kToOwnConnection);
   EXPECT_TRUE(parent.get().ok);
   EXPECT_EQ(Count("v IN ('good', 'parent')"), 2);
+}
+
+// A write whose client leaves is stopped and leaves nothing behind; the rest of its group commits.
+TEST_F(WriterTest, AWriteWhoseClientLeavesIsInterruptedAndRolledBackAlone) {
+  auto gone = std::make_shared<std::atomic<bool>>(false);
+  auto gate = BlockWriter();
+  auto before = Execute("INSERT INTO t(v) VALUES ('before')");
+  // Inserts rows without end: only the interrupt stops it.
+  auto runaway = Execute(
+      "INSERT INTO t(v) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+      "SELECT 'runaway ' || x FROM c",
+      ClientPresence(-1, gone));
+  auto after = Execute("INSERT INTO t(v) VALUES ('after')");
+  gate->count_down();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(runaway.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+      << "the runaway insert ended before its client left";
+  gone->store(true);
+  ASSERT_EQ(runaway.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+      << "the write of a client that left was not interrupted";
+  EXPECT_TRUE(runaway.get().failure.has_value());
+  // Whether SQLite undid the statement or the group's whole transaction, the others land once.
+  Outcome first = before.get();
+  EXPECT_TRUE(first.ok || first.escalation == hrana::Escalation::Kind::kToOwnConnection);
+  EXPECT_TRUE(after.get().ok);
+  EXPECT_EQ(Count("v LIKE 'runaway %'"), 0);
+  EXPECT_EQ(Count("v = 'after'"), 1);
+  EXPECT_TRUE(Execute("INSERT INTO t(v) VALUES ('later')").get().ok);
+}
+
+TEST_F(WriterTest, AWriteWhoseClientHasLeftIsNotRun) {
+  auto gone = std::make_shared<std::atomic<bool>>(true);
+  Outcome outcome = Execute("INSERT INTO t(v) VALUES ('orphan')", ClientPresence(-1, gone)).get();
+  EXPECT_TRUE(outcome.failure.has_value());
+  EXPECT_EQ(Count(), 0);
 }
 
 // A grant holder that is never idle: the writer never takes the grant back.

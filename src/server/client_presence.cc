@@ -1,0 +1,32 @@
+// Looking at a client's socket without taking anything from it.
+#include "server/client_presence.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+namespace edgelite::server {
+namespace {
+
+// How often the socket is looked at: a system call per check, so not at every progress callback.
+constexpr auto kCheckInterval = std::chrono::milliseconds(100);
+
+}  // namespace
+
+bool ClientPresence::Gone() {
+  if (seen_gone_) return true;
+  if (gone_ && gone_->load(std::memory_order_relaxed)) return seen_gone_ = true;
+  if (socket_ < 0) return false;
+  auto now = std::chrono::steady_clock::now();
+  if (now < next_check_) return false;
+  next_check_ = now + kCheckInterval;
+  char byte;
+  // 0 is the end of the stream: a client that closed (or half-closed) its side has given up on
+  // the answer. Pending bytes (a pipelined request) say nothing either way.
+  ssize_t peeked = recv(socket_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  seen_gone_ =
+      peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+  return seen_gone_;
+}
+
+}  // namespace edgelite::server

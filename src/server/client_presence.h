@@ -1,0 +1,33 @@
+// ClientPresence: whether the client that sent a request is still there to read its answer. A
+// request whose client has gone is stopped (its statement interrupted, a write rolled back): nobody
+// would read the result, and a client that retries after a timeout would otherwise pile up runaway
+// queries, or keep the write lock, until nothing is left for anyone else.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+namespace edgelite::server {
+
+class ClientPresence {
+ public:
+  // A client that is never known to leave (internal work, tests).
+  ClientPresence() = default;
+  // The client behind `socket` (-1: none to look at); `gone`, when given, is set by the transport
+  // once the connection has ended (a WebSocket whose unread frames would hide the end from a peek).
+  explicit ClientPresence(int socket, std::shared_ptr<const std::atomic<bool>> gone = nullptr)
+      : socket_(socket), gone_(std::move(gone)) {}
+
+  // Cheap enough for SQLite's progress handler: the socket is looked at once per check interval,
+  // and a client once seen gone stays gone.
+  bool Gone();
+
+ private:
+  int socket_ = -1;
+  std::shared_ptr<const std::atomic<bool>> gone_;
+  std::chrono::steady_clock::time_point next_check_{};
+  bool seen_gone_ = false;
+};
+
+}  // namespace edgelite::server
