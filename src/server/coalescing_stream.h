@@ -19,6 +19,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/websocket/teardown.hpp>
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -142,14 +143,41 @@ class CoalescingStream {
                              });
   }
 
-  // Beast's teardown (after a close handshake) sends what is still pending first.
+  // Beast's teardown (after a close frame): what is still pending is sent first, then the socket
+  // is shut down for sending and what the client still sends is read and dropped until it closes
+  // its side. Closing at once would make the kernel answer the unread bytes with a reset, and a
+  // client still sending (an oversized message) would lose the close frame that says why. Beast's
+  // own TCP teardown (Boost 1.81) stops after one read. Bounded by `kMaxDrainBytes` and by Beast's
+  // close timeout, which closes the socket.
   template <class Handler>
-  friend void async_teardown(boost::beast::role_type role, CoalescingStream& stream,
+  friend void async_teardown(boost::beast::role_type, CoalescingStream& stream,
                              Handler&& handler) {
-    stream.async_flush([state = stream.state_, role,
-                        handler = std::forward<Handler>(handler)](error_code) mutable {
-      boost::beast::websocket::async_teardown(role, state->socket, std::move(handler));
+    stream.async_flush([state = stream.state_,
+                        handler = TeardownHandler(std::forward<Handler>(handler))](error_code) mutable {
+      error_code ignored;
+      state->socket.shutdown(boost::asio::socket_base::shutdown_send, ignored);
+      Drain(state, std::move(handler), kMaxDrainBytes);
     });
+  }
+
+  using TeardownHandler = boost::asio::any_completion_handler<void(error_code)>;
+  static constexpr size_t kMaxDrainBytes = 256 * 1024 * 1024;
+
+  static void Drain(std::shared_ptr<State> state, TeardownHandler handler, size_t budget) {
+    auto buffer = std::make_shared<std::array<char, 16 * 1024>>();
+    state->socket.async_read_some(
+        boost::asio::buffer(*buffer),
+        [state, buffer, budget, handler = std::move(handler)](error_code error,
+                                                              size_t read) mutable {
+          if (!error && read < budget) {
+            Drain(std::move(state), std::move(handler), budget - read);
+            return;
+          }
+          error_code ignored;
+          state->socket.close(ignored);
+          // The end of the client's stream is how a teardown should end.
+          std::move(handler)(error == boost::asio::error::eof ? error_code() : error);
+        });
   }
 
   std::shared_ptr<State> state_;

@@ -156,12 +156,14 @@ struct HranaWsSession::Slot {
   hrana::CursorBuffer cursor;
   size_t cursor_next = 0;  // the first entry not yet fetched
   bool cursor_open = false;
+  bool waiting = false;  // in waiting_: its next request waits for room to run
 };
 
 struct HranaWsSession::Job {
   int32_t request_id = 0;
   ws::Request request;
   bool may_write = false;  // as authorized when the request arrived
+  size_t bytes = 0;        // of the message that carried it
 };
 
 std::shared_ptr<HranaWsSession> HranaWsSession::Create(WsSessionSettings settings,
@@ -216,7 +218,7 @@ void HranaWsSession::Receive(bool binary, std::string_view payload) {
   if (auto* hello = std::get_if<ws::HelloMsg>(&*message)) {
     OnHello(*hello);
   } else {
-    OnRequest(std::move(std::get<ws::RequestMsg>(*message)));
+    OnRequest(std::move(std::get<ws::RequestMsg>(*message)), payload.size());
   }
 }
 
@@ -257,7 +259,7 @@ void HranaWsSession::OnHello(const ws::HelloMsg& hello) {
   Send(ws::HelloOkMsg{});
 }
 
-void HranaWsSession::OnRequest(ws::RequestMsg message) {
+void HranaWsSession::OnRequest(ws::RequestMsg message, size_t bytes) {
   if (!authenticated_) {
     Violate(WsCloseCode::kPolicy, "Received a request before hello message");
     return;
@@ -273,7 +275,7 @@ void HranaWsSession::OnRequest(ws::RequestMsg message) {
   const int32_t id = message.request_id;
   // Requests that refer to a stream are checked and queued here; the rest are answered at once.
   auto queue_on = [&](const std::shared_ptr<Slot>& slot) {
-    Enqueue(slot, Job{id, std::move(message.request), may_write_});
+    Enqueue(slot, Job{id, std::move(message.request), may_write_, bytes});
   };
   auto resolve_then_queue = [&](int32_t stream_id, std::optional<std::string>& sql,
                                 std::optional<int32_t>& sql_id) {
@@ -414,15 +416,40 @@ std::optional<std::string> HranaWsSession::ResolveSql(hrana::Batch& batch) {
 }
 
 void HranaWsSession::Enqueue(const std::shared_ptr<Slot>& slot, Job job) {
+  queued_bytes_ += job.bytes;
   slot->queue.push_back(std::move(job));
   Pump(slot);
 }
 
+bool HranaWsSession::HasRoom() const {
+  return running_ < kMaxRunning && transport_ && !transport_->Congested();
+}
+
+void HranaWsSession::Resume() {
+  resume_posted_ = false;
+  while (!closed_ && !waiting_.empty() && HasRoom()) {
+    std::shared_ptr<Slot> slot = std::move(waiting_.front());
+    waiting_.pop_front();
+    slot->waiting = false;
+    Pump(slot);
+  }
+}
+
 void HranaWsSession::Pump(const std::shared_ptr<Slot>& slot) {
   while (!closed_ && !slot->busy && !slot->queue.empty()) {
+    if (!HasRoom()) {
+      // Resumed when a request completes or the client has read enough of its answers.
+      if (!slot->waiting) {
+        slot->waiting = true;
+        waiting_.push_back(slot);
+      }
+      return;
+    }
     Job job = std::move(slot->queue.front());
     slot->queue.pop_front();
+    queued_bytes_ -= job.bytes;
     slot->busy = true;
+    ++running_;
     Start(slot, job);  // requests that need no database complete before this returns
   }
 }
@@ -578,6 +605,12 @@ HranaWsSession::Reply HranaWsSession::ReplyFor(hrana::RequestOutcome outcome) {
 
 void HranaWsSession::Complete(const std::shared_ptr<Slot>& slot, int32_t request_id, Reply reply) {
   slot->busy = false;
+  --running_;
+  // Posted rather than called: a request completing inside Pump must not start others from there.
+  if (!waiting_.empty() && !resume_posted_ && !closed_) {
+    resume_posted_ = true;
+    settings_.post([self = shared_from_this()] { self->Resume(); });
+  }
   if (closed_) {
     if (slot->release_pending) Release(slot);
     return;
@@ -620,8 +653,10 @@ void HranaWsSession::BeginShutdown() {
   cursors_.clear();
   // Copied: releasing a slot may remove it from live_ at once.
   std::vector<std::shared_ptr<Slot>> slots(live_.begin(), live_.end());
+  waiting_.clear();
   for (const std::shared_ptr<Slot>& slot : slots) {
     outstanding_ -= slot->queue.size();
+    for (const Job& job : slot->queue) queued_bytes_ -= job.bytes;
     slot->queue.clear();
     if (slot->busy) {
       slot->release_pending = true;

@@ -81,6 +81,9 @@ class WsTransport {
   virtual void Send(WsFrame frame) = 0;
   // Sends a close frame after the pending frames, then ends the connection.
   virtual void Close(WsCloseCode code, std::string reason) = 0;
+  // Whether the client is behind on reading its answers: no more requests start until it catches
+  // up (the transport then calls HranaWsSession::Resume).
+  virtual bool Congested() const = 0;
 };
 
 struct WsSessionSettings {
@@ -102,6 +105,9 @@ class HranaWsSession : public std::enable_shared_from_this<HranaWsSession> {
  public:
   // sqld's MAX_SQL_COUNT for a WebSocket connection.
   static constexpr size_t kMaxSqlCount = 150;
+  // Requests of one connection running at once (each stream runs one at a time): with the bound
+  // on answers waiting to be written, what one connection holds in memory is bounded too.
+  static constexpr size_t kMaxRunning = 16;
 
   // `transport` must outlive the session's use of it, which ends when Shutdown is called.
   static std::shared_ptr<HranaWsSession> Create(WsSessionSettings settings, WsTransport* transport);
@@ -110,9 +116,14 @@ class HranaWsSession : public std::enable_shared_from_this<HranaWsSession> {
   // One data frame from the client.
   void Receive(bool binary, std::string_view payload);
 
-  // Requests received and not yet answered: the transport stops reading while there are too many,
-  // which pushes back on the client through TCP flow control.
+  // Requests received and not yet answered, and the bytes of those not yet started: the transport
+  // stops reading while there are too many, which pushes back on the client through TCP flow
+  // control.
   size_t outstanding() const { return outstanding_; }
+  size_t queued_bytes() const { return queued_bytes_; }
+
+  // Starts requests that waited for room (the transport is no longer congested).
+  void Resume();
 
   // The connection is gone: stop answering, drop queued requests, release every stream, then call
   // `done` (through `post`). The transport is not used after this call.
@@ -130,7 +141,7 @@ class HranaWsSession : public std::enable_shared_from_this<HranaWsSession> {
   HranaWsSession(WsSessionSettings settings, WsTransport* transport);
 
   void OnHello(const hrana::ws::HelloMsg& hello);
-  void OnRequest(hrana::ws::RequestMsg message);
+  void OnRequest(hrana::ws::RequestMsg message, size_t bytes);
   void OpenStream(int32_t request_id, int32_t stream_id);
   std::shared_ptr<Slot> FindStream(int32_t stream_id);
   std::shared_ptr<Slot> FindCursor(int32_t cursor_id);
@@ -141,6 +152,7 @@ class HranaWsSession : public std::enable_shared_from_this<HranaWsSession> {
   void Enqueue(const std::shared_ptr<Slot>& slot, Job job);
 
   void Pump(const std::shared_ptr<Slot>& slot);
+  bool HasRoom() const;
   void Start(const std::shared_ptr<Slot>& slot, Job& job);
   // Runs `operation` on the slot's stream with a result budget of `budget` bytes; `finish` turns
   // the outcome into the reply, on the connection's thread.
@@ -174,6 +186,10 @@ class HranaWsSession : public std::enable_shared_from_this<HranaWsSession> {
   std::set<std::shared_ptr<Slot>> live_;  // every slot not yet released, closed ones included
   size_t open_streams_ = 0;               // slots holding a Stream
   size_t outstanding_ = 0;
+  size_t queued_bytes_ = 0;
+  size_t running_ = 0;
+  std::deque<std::shared_ptr<Slot>> waiting_;  // streams whose next request waits for room
+  bool resume_posted_ = false;
 
   bool closed_ = false;  // shutting down: nothing is answered any more
   // Set with Shutdown: running requests are interrupted (ClientPresence).

@@ -40,6 +40,11 @@ constexpr auto kIdleTimeout = std::chrono::seconds(60);
 // Requests received but not yet answered (plus answers not yet written) above which the connection
 // stops reading, so that a client pipelining without bound is held back by TCP flow control.
 constexpr size_t kMaxInFlight = 1024;
+// Bytes of answers not yet written above which no more requests start and none are read: a client
+// that does not read its answers holds this much (plus the answers of requests already running).
+constexpr size_t kMaxQueuedAnswerBytes = 4 * 1024 * 1024;
+// Bytes of requests received and not yet started above which the connection stops reading.
+constexpr size_t kMaxQueuedRequestBytes = 16 * 1024 * 1024;
 // RFC 6455 §5.5: a control frame's payload is at most 125 bytes, 2 of them the close code.
 constexpr size_t kMaxCloseReason = 123;
 // Bytes of answers the writer gathers into one write before sending them.
@@ -78,9 +83,15 @@ class Connection : public WsTransport {
 
   void Send(WsFrame frame) override {
     if (close_) return;
+    outbox_bytes_ += frame.payload.size();
     outbox_.push_back(std::move(frame));
     wake_writer_.Notify();
   }
+
+  bool Congested() const override { return outbox_bytes_ >= kMaxQueuedAnswerBytes; }
+
+  // Called on the connection's thread once the client has read enough to take more answers.
+  void OnDrained(std::function<void()> drained) { drained_ = std::move(drained); }
 
   void Close(WsCloseCode code, std::string reason) override {
     if (close_) return;
@@ -91,7 +102,8 @@ class Connection : public WsTransport {
 
   // Whether the reader should pause before taking more requests from the client.
   bool Saturated(const HranaWsSession& session) const {
-    return !close_ && session.outstanding() + outbox_.size() >= kMaxInFlight;
+    return !close_ && (session.outstanding() + outbox_.size() >= kMaxInFlight || Congested() ||
+                       session.queued_bytes() >= kMaxQueuedRequestBytes);
   }
   asio::awaitable<void> WaitForRoom() { co_await wake_reader_.Wait(); }
 
@@ -105,14 +117,16 @@ class Connection : public WsTransport {
         while (!error && !outbox_.empty() && batch < kMaxWriteBatch) {
           WsFrame frame = std::move(outbox_.front());
           outbox_.pop_front();
+          outbox_bytes_ -= frame.payload.size();
           batch += frame.payload.size();
           socket_.binary(frame.binary);
           std::tie(error, std::ignore) =
               co_await socket_.async_write(asio::buffer(frame.payload), kAsTuple);
         }
         auto [flush_error] = co_await stream.async_flush(kAsTuple);
-        wake_reader_.Notify();
         if (error || flush_error) break;
+        wake_reader_.Notify();
+        if (!Congested() && drained_) drained_();
       } else if (close_) {
         co_await socket_.async_close(*close_, kAsTuple);
         break;
@@ -143,6 +157,8 @@ class Connection : public WsTransport {
  private:
   WebSocket& socket_;
   std::deque<WsFrame> outbox_;
+  size_t outbox_bytes_ = 0;
+  std::function<void()> drained_;
   std::optional<websocket::close_reason> close_;
   bool stopping_ = false;
   bool writer_running_ = true;
@@ -223,6 +239,7 @@ asio::awaitable<void> ServeHranaWebSocket(beast::tcp_stream stream,
   settings.client_socket = beast::get_lowest_layer(socket).native_handle();
   std::shared_ptr<HranaWsSession> session =
       HranaWsSession::Create(std::move(settings), &connection);
+  connection.OnDrained([&session] { session->Resume(); });
   asio::co_spawn(executor, connection.WriteLoop(), asio::detached);
 
   beast::flat_buffer buffer;

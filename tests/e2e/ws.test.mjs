@@ -151,6 +151,15 @@ for (const kind of SERVER_KINDS) {
       });
     }
 
+    it('closes with 1009 on a message over the size limit, even while the client is still sending it', async () => {
+      const conn = rawConnection(server, ['hrana3']);
+      await conn.send({ type: 'hello', jwt: null });
+      await conn.send('x'.repeat(70 * 1024 * 1024));
+      // sqld drops the connection (1006); RFC 6455 §7.4.1 has 1009 for it, which edgelite sends, and it
+      // reads what the client still sends until it closes, so that no reset destroys the close frame.
+      assert.equal((await conn.closed).code, kind === 'sqld' ? 1006 : 1009);
+    });
+
     it('answers a failing statement with response_error and keeps the connection', async () => {
       const conn = rawConnection(server, ['hrana2']);
       await conn.send({ type: 'hello', jwt: null });

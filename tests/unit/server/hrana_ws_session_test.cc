@@ -95,6 +95,8 @@ class TaskQueue {
 class FakeTransport : public WsTransport {
  public:
   void Send(WsFrame frame) override { frames.push_back(std::move(frame)); }
+  bool Congested() const override { return congested; }
+  bool congested = false;  // the client is behind on reading
   void Close(WsCloseCode code, std::string reason) override {
     EXPECT_FALSE(close.has_value()) << "closed twice";
     close = {code, std::move(reason)};
@@ -551,6 +553,52 @@ TEST_F(HranaWsSessionTest, BoundsTheNumberOfStreams) {
   auto close = CloseOf(c);
   ASSERT_TRUE(close.has_value());
   EXPECT_EQ(close->first, WsCloseCode::kPolicy);
+}
+
+// A client that does not read its answers gets no more of them: its requests wait, unstarted,
+// until it catches up; then they run in order.
+TEST_F(HranaWsSessionTest, NoRequestStartsWhileTheClientIsBehindOnReading) {
+  Client& c = Connect();
+  c.Hello();
+  Next(c);
+  c.Open(1, 10);
+  Next(c);
+  c.transport.congested = true;
+  c.Execute(2, 10, "SELECT 2");
+  c.Execute(3, 10, "SELECT 3");
+  tasks_.RunPending();
+  EXPECT_EQ(c.transport.frames.size(), c.read) << "a request started while the client was behind";
+  EXPECT_GT(c.session->queued_bytes(), 0u);
+  c.transport.congested = false;
+  c.session->Resume();
+  EXPECT_EQ(FirstValue(c, 2), R"("2")");
+  EXPECT_EQ(FirstValue(c, 3), R"("3")");
+  EXPECT_EQ(c.session->queued_bytes(), 0u);
+}
+
+// However many streams a connection opens, only so many of its requests run at once.
+TEST_F(HranaWsSessionTest, BoundsTheRequestsRunningAtOnce) {
+  Client& c = Connect();
+  c.Hello();
+  Next(c);
+  c.Open(1, 10000);
+  Next(c);
+  c.Execute(2, 10000, "CREATE TABLE t(x)");
+  Next(c);
+  const int streams = int(HranaWsSession::kMaxRunning) + 4;
+  for (int i = 0; i < streams; ++i) {
+    c.Open(1000 + i, i);
+    Next(c);
+  }
+  // Writes wait for the writer, which this test holds up.
+  auto gate = test::BlockWriter(*database_);
+  for (int i = 0; i < streams; ++i) c.Execute(i, i, "INSERT INTO t VALUES (1)");
+  tasks_.RunPending();
+  EXPECT_GT(c.session->queued_bytes(), 0u) << "every request started at once";
+  gate->count_down();
+  std::set<int64_t> answered;
+  for (int i = 0; i < streams; ++i) answered.insert(Next(c)["request_id"].as_int64());
+  EXPECT_EQ(answered.size(), size_t(streams));
 }
 
 TEST_F(HranaWsSessionTest, AVanishedClientDoesNotKeepTheWriteLock) {

@@ -3,9 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+#include <latch>
 #include <memory>
 
 #include "server/database.h"
+#include "server/writer.h"
 #include "unit/temp_directory.h"
 
 namespace edgelite::test {
@@ -30,5 +33,23 @@ class TestDatabase {
   TempDirectory directory_;  // declared first, so removed after the database is closed
   std::unique_ptr<server::Database> database_;
 };
+
+// Keeps the database's writer thread busy until the returned latch counts down, so that writes
+// submitted meanwhile queue up.
+inline std::shared_ptr<std::latch> BlockWriter(server::Database& database) {
+  auto gate = std::make_shared<std::latch>(1);
+  auto started = std::make_shared<std::promise<void>>();
+  server::WriteJob job;
+  job.run = [gate, started](sqlite::Connection&, hrana::Placement) {
+    started->set_value();
+    gate->wait();
+    return hrana::RequestOutcome(
+        hrana::StreamResult(hrana::StreamResponse(hrana::CloseResponse{})));
+  };
+  job.done = [](hrana::RequestOutcome) {};
+  database.writer().Submit(std::move(job));
+  started->get_future().wait();
+  return gate;
+}
 
 }  // namespace edgelite::test

@@ -99,22 +99,7 @@ class WriterTest : public ::testing::Test {
     return future;
   }
 
-  // Keeps the writer thread busy until the returned latch is released, so later jobs queue up.
-  std::shared_ptr<std::latch> BlockWriter() {
-    auto gate = std::make_shared<std::latch>(1);
-    auto started = std::make_shared<std::promise<void>>();
-    WriteJob job;
-    job.run = [gate, started](sqlite::Connection&, hrana::Placement) {
-      started->set_value();
-      gate->wait();
-      return hrana::RequestOutcome(
-          hrana::StreamResult(hrana::StreamResponse(hrana::CloseResponse{})));
-    };
-    job.done = [](hrana::RequestOutcome) {};
-    database_->writer().Submit(std::move(job));
-    started->get_future().wait();
-    return gate;
-  }
+  std::shared_ptr<std::latch> BlockWriter() { return test::BlockWriter(*database_); }
 
   int64_t Count(const std::string& where = "1") {
     auto lease = database_->readers().Acquire();
