@@ -2,6 +2,7 @@
 #include "cli/serve_command.h"
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
@@ -78,6 +79,10 @@ void RaiseFileLimit() {
 }
 
 int Serve(ServeOptions& options) {
+  // Results of a megabyte and more get memory of their own from the kernel and give it back when
+  // freed. Otherwise glibc raises this threshold as such blocks are freed, serves them from its
+  // heaps, and a burst of large answers leaves the process hundreds of megabytes bigger for good.
+  mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
   server::ServerConfig& config = options.config;
   if (options.durability == "strong") {
     config.durability = sqlite::Durability::kStrong;

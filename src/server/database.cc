@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <system_error>
+#include <thread>
 
 #include "server/replication/frame_log_source.h"
 
@@ -17,6 +19,8 @@ namespace {
 constexpr int kWriterBusyTimeoutMs = 15'000;
 // How long a TRUNCATE checkpoint may wait for readers on the writer's thread.
 constexpr int kTruncateWaitMs = 50;
+// Long reads run this much nicer than the I/O threads and the writer (WorkerPool).
+constexpr int kLongReadNiceness = 10;
 
 }  // namespace
 
@@ -115,6 +119,12 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
                                                [self] { return self->replication_index(); },
                                                database->options_.trace);
   return database;
+}
+
+std::unique_ptr<WorkerPool> Database::MakeReadWorkers() {
+  // As many long reads at once as there are cores, and more as they wait: up to four per core.
+  size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  return std::make_unique<WorkerPool>(cores, std::max<size_t>(8, 4 * cores), kLongReadNiceness);
 }
 
 Database::~Database() {

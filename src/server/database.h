@@ -68,6 +68,7 @@ class Database {
  private:
   explicit Database(DatabaseOptions options) : options_(std::move(options)) {}
   static int OnWalCommit(void* self, sqlite3* db, const char* schema, int frames_in_wal);
+  static std::unique_ptr<WorkerPool> MakeReadWorkers();
 
   DatabaseOptions options_;
   std::filesystem::path file_;
@@ -82,7 +83,7 @@ class Database {
   std::unique_ptr<ReadPool> own_connections_;
   std::unique_ptr<Writer> writer_;
   // Last: stopped (joined) first, while the pools its jobs use still exist.
-  std::unique_ptr<WorkerPool> read_workers_ = std::make_unique<WorkerPool>(2, 2);
+  std::unique_ptr<WorkerPool> read_workers_ = MakeReadWorkers();
   std::unique_ptr<WorkerPool> stream_workers_ = std::make_unique<WorkerPool>(2, 256);
 };
 

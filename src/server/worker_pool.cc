@@ -1,9 +1,13 @@
 // The worker threads.
 #include "server/worker_pool.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 namespace edgelite::server {
 
-WorkerPool::WorkerPool(size_t initial_threads, size_t max_threads) : max_threads_(max_threads) {
+WorkerPool::WorkerPool(size_t initial_threads, size_t max_threads, int niceness)
+    : max_threads_(max_threads), niceness_(niceness) {
   std::lock_guard lock(mutex_);
   for (size_t i = 0; i < initial_threads; ++i) threads_.emplace_back([this] { Loop(); });
 }
@@ -37,6 +41,8 @@ void WorkerPool::Submit(std::function<void()> job) {
 }
 
 void WorkerPool::Loop() {
+  // Linux keeps a nice value per thread; failing to lower it only costs fairness.
+  if (niceness_ > 0) (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), niceness_);
   while (true) {
     std::function<void()> job;
     {

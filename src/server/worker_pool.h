@@ -2,7 +2,9 @@
 // take long or wait.
 // - Reads start inline on the I/O thread that received them (no hand-off: most take
 //   microseconds); one that runs past its budget is stopped and started again on the read pool, so
-//   that it never holds up the other connections that thread serves.
+//   that it never holds up the other connections that thread serves. The read pool has more
+//   threads than cores (long reads may wait on the disk), at a lower scheduling priority, so that
+//   however many long reads run, short ones on the I/O threads and writes still get the CPU.
 // - Requests on a stream's own connection (transactions, session state) run on the stream pool,
 //   since a write there may wait for the writer's grant; the pool grows while its threads wait, so
 //   the holder of the grant always finds a thread to finish its transaction on.
@@ -20,8 +22,9 @@ namespace edgelite::server {
 
 class WorkerPool {
  public:
-  // Starts `initial_threads`, and more up to `max_threads` whenever a job finds none idle.
-  WorkerPool(size_t initial_threads, size_t max_threads);
+  // Starts `initial_threads`, and more up to `max_threads` whenever a job finds none idle. With a
+  // positive `niceness` the threads run at that lower priority (setpriority, per thread).
+  WorkerPool(size_t initial_threads, size_t max_threads, int niceness = 0);
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -35,6 +38,7 @@ class WorkerPool {
  private:
   void Loop();
   size_t max_threads_;
+  int niceness_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::function<void()>> jobs_;
