@@ -16,6 +16,7 @@
 #include "server/database.h"
 #include "server/hrana_http_service.h"
 #include "server/http_server.h"
+#include "server/memory_trimmer.h"
 #include "server/request_runner.h"
 #include "server/server_config.h"
 #include "server/stream_registry.h"
@@ -159,6 +160,7 @@ int Serve(ServeOptions& options) {
       replication::SingleTarget({database->get(), (*database)->frame_source()}), &streams,
       replication::ProxyLimits{});
   server::HranaHttpService service(config, database->get(), authenticator->get(), &streams, &grpc);
+  server::MemoryTrimmer memory_trimmer;
   server::HttpServer http(config, &service, &streams);
   auto bound = http.Bind();
   if (!bound.ok()) {

@@ -20,7 +20,7 @@ constexpr int kWriterBusyTimeoutMs = 15'000;
 // How long a TRUNCATE checkpoint may wait for readers on the writer's thread.
 constexpr int kTruncateWaitMs = 50;
 // Long reads run this much nicer than the I/O threads and the writer (WorkerPool).
-constexpr int kLongReadNiceness = 10;
+constexpr int kLongReadNiceness = 5;
 
 }  // namespace
 

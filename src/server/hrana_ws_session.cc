@@ -155,6 +155,7 @@ struct HranaWsSession::Slot {
   hrana::Batch cursor_batch;
   hrana::CursorBuffer cursor;
   size_t cursor_next = 0;  // the first entry not yet fetched
+  size_t cursor_bytes = 0;  // ApproximateSize of the entries not yet fetched
   bool cursor_open = false;
   bool waiting = false;  // in waiting_: its next request waits for room to run
 };
@@ -494,27 +495,37 @@ void HranaWsSession::Start(const std::shared_ptr<Slot>& slot, Job& job) {
                  [&](ws::GetAutocommitRequest&) { run(hrana::GetAutocommitRequest{}); },
                  [&](ws::OpenCursorRequest& r) {
                    slot->cursor_open = false;
+                   FreeCursorEntries(*slot);
                    if (!slot->stream) return Complete(slot, id, stream_not_open());
                    slot->cursor_batch = std::move(r.batch);
                    Slot* raw = slot.get();
+                   // The connection's open cursors share one budget: a client opening cursors
+                   // on many streams and never fetching holds no more than one could.
+                   const size_t budget = std::max<size_t>(
+                       1, settings_.max_cursor_size - std::min(settings_.max_cursor_size,
+                                                               cursor_bytes_));
                    // The batch runs to the end now; fetch_cursor then hands out the buffered
                    // entries. Unlike sqld, no replication_index entry ends the cursor:
                    // @libsql/hrana-client rejects the unknown entry type in both encodings
                    // (protocol.md §18).
                    RunOnStream(
-                       slot, id, job.may_write, settings_.max_cursor_size,
-                       TraceLabel(raw->cursor_batch),
+                       slot, id, job.may_write, budget, TraceLabel(raw->cursor_batch),
                        [raw](hrana::ExecutionContext& context) {
                          return raw->cursor.Run(context, raw->cursor_batch);
                        },
-                       [raw](hrana::RequestOutcome outcome) -> Reply {
-                         if (std::holds_alternative<hrana::StreamResult>(outcome)) {
-                           raw->cursor_batch = {};
-                           raw->cursor_next = 0;
-                           raw->cursor_open = true;
-                           return ws::OpenCursorResponse{};
+                       [this, raw](hrana::RequestOutcome outcome) -> Reply {
+                         raw->cursor_batch = {};
+                         if (!std::holds_alternative<hrana::StreamResult>(outcome)) {
+                           raw->cursor.entries = {};
+                           return ReplyFor(std::move(outcome));
                          }
-                         return ReplyFor(std::move(outcome));
+                         raw->cursor_next = 0;
+                         raw->cursor_open = true;
+                         for (const hrana::CursorEntry& entry : raw->cursor.entries) {
+                           raw->cursor_bytes += ApproximateSize(entry);
+                         }
+                         cursor_bytes_ += raw->cursor_bytes;
+                         return ws::OpenCursorResponse{};
                        });
                  },
                  [&](ws::FetchCursorRequest& r) {
@@ -535,17 +546,15 @@ void HranaWsSession::Start(const std::shared_ptr<Slot>& slot, Job& job) {
                      bytes += ApproximateSize(entries[slot->cursor_next]);
                      response.entries.push_back(std::move(entries[slot->cursor_next++]));
                    }
+                   slot->cursor_bytes -= bytes;
+                   cursor_bytes_ -= bytes;
                    response.done = slot->cursor_next == entries.size();
-                   if (response.done) {
-                     entries = {};
-                     slot->cursor_next = 0;
-                   }
+                   if (response.done) FreeCursorEntries(*slot);
                    Complete(slot, id, std::move(response));
                  },
                  [&](ws::CloseCursorRequest&) {
                    slot->cursor_open = false;
-                   slot->cursor.entries = {};
-                   slot->cursor_next = 0;
+                   FreeCursorEntries(*slot);
                    Complete(slot, id, ws::CloseCursorResponse{});
                  },
                  // Answered when they arrive, never queued.
@@ -676,7 +685,15 @@ void HranaWsSession::Release(const std::shared_ptr<Slot>& slot) {
   settings_.post([self = shared_from_this(), slot] { self->Released(slot); });
 }
 
+void HranaWsSession::FreeCursorEntries(Slot& slot) {
+  slot.cursor.entries = {};
+  slot.cursor_next = 0;
+  cursor_bytes_ -= slot.cursor_bytes;
+  slot.cursor_bytes = 0;
+}
+
 void HranaWsSession::Released(const std::shared_ptr<Slot>& slot) {
+  FreeCursorEntries(*slot);
   live_.erase(slot);
   if (closed_ && live_.empty() && shutdown_done_) settings_.post(std::exchange(shutdown_done_, {}));
 }

@@ -94,8 +94,9 @@ struct WsSessionSettings {
   // may still receive work (the transport keeps it valid until Shutdown's `done`).
   std::function<void(std::function<void()>)> post;
   size_t max_response_size = 10 * 1024 * 1024;  // result bytes per request, as on HTTP
-  // A cursor's whole result is buffered when it opens, so it has its own, larger bound.
-  size_t max_cursor_size = 80 * 1024 * 1024;
+  // A cursor's whole result is buffered when it opens, so it has its own, larger bound; it holds
+  // for all the connection's open cursors together.
+  size_t max_cursor_size = 20 * 1024 * 1024;
   size_t max_sql_bytes = 32 * 1024 * 1024;  // per stored SQL text (sqld has only the frame limit)
   size_t max_streams = 512;
   int client_socket = -1;  // the connection's socket: reads stop early once the client has gone
@@ -168,6 +169,8 @@ class HranaWsSession : public std::enable_shared_from_this<HranaWsSession> {
   void BeginShutdown();
   void Release(const std::shared_ptr<Slot>& slot);
   void Released(const std::shared_ptr<Slot>& slot);
+  // Frees a slot's cursor entries (and their share of the connection's cursor budget).
+  void FreeCursorEntries(Slot& slot);
 
   WsSessionSettings settings_;
   WsTransport* transport_;  // null once closing: nothing more is sent
@@ -187,6 +190,7 @@ class HranaWsSession : public std::enable_shared_from_this<HranaWsSession> {
   size_t open_streams_ = 0;               // slots holding a Stream
   size_t outstanding_ = 0;
   size_t queued_bytes_ = 0;
+  size_t cursor_bytes_ = 0;  // entries buffered in the connection's open cursors
   size_t running_ = 0;
   std::deque<std::shared_ptr<Slot>> waiting_;  // streams whose next request waits for room
   bool resume_posted_ = false;

@@ -15,8 +15,10 @@ namespace {
 constexpr auto kInlineReadBudget = std::chrono::milliseconds(5);
 // SQLite calls the progress handler every this many virtual machine instructions.
 constexpr int kProgressInterval = 1000;
-// How long a stream's write waits for the writer's grant (as SQLite's busy timeout did).
-constexpr auto kWriteGrantWait = std::chrono::seconds(5);
+// How long a stream's write waits for the writer's grant: well past the transaction timeout (5 s),
+// so that a write queued behind idle transactions, even two in a row, gets the grant once they
+// are rolled back instead of failing at the same moment.
+constexpr auto kWriteGrantWait = std::chrono::seconds(15);
 // How soon the writer asks again to revoke the grant of a stream that was running a request.
 constexpr auto kRevokeRetry = std::chrono::milliseconds(100);
 

@@ -102,7 +102,8 @@ class Connection : public WsTransport {
 
   // Whether the reader should pause before taking more requests from the client.
   bool Saturated(const HranaWsSession& session) const {
-    return !close_ && (session.outstanding() + outbox_.size() >= kMaxInFlight || Congested() ||
+    // Once the writer has stopped (the client is gone), the reader must go on to see the end.
+    return !close_ && writer_running_ && (session.outstanding() + outbox_.size() >= kMaxInFlight || Congested() ||
                        session.queued_bytes() >= kMaxQueuedRequestBytes);
   }
   asio::awaitable<void> WaitForRoom() { co_await wake_reader_.Wait(); }
@@ -141,6 +142,7 @@ class Connection : public WsTransport {
     beast::get_lowest_layer(socket_).close(ignored);
     writer_running_ = false;
     writer_exited_.Notify();
+    wake_reader_.Notify();
   }
 
   // Ends the writer (aborting a write the peer does not take) and waits until it has stopped.
@@ -234,7 +236,8 @@ asio::awaitable<void> ServeHranaWebSocket(beast::tcp_stream stream,
   settings.authenticator = service.authenticator();
   settings.post = [executor](std::function<void()> task) { asio::post(executor, std::move(task)); };
   settings.max_response_size = config.max_response_size;
-  settings.max_cursor_size = 8 * config.max_response_size;
+  // Cursors are buffered whole (one connection's open cursors together): twice a response.
+  settings.max_cursor_size = 2 * config.max_response_size;
   settings.max_sql_bytes = config.max_request_size;
   settings.client_socket = beast::get_lowest_layer(socket).native_handle();
   std::shared_ptr<HranaWsSession> session =

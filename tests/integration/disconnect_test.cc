@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "integration/hostile_sql.h"
 #include "integration/server_test.h"
 
 namespace edgelite::integration {
@@ -188,10 +189,7 @@ TEST(RunawayQueryTest, AbandonedRunawayQueriesDoNotWedgeTheServer) {
   ASSERT_TRUE(started.ok()) << started.status().message();
   ServerProcess& server = **started;
   const std::string runaway = FormatRequest(
-      "POST", "/v2/pipeline",
-      PipelineBody({ExecuteJson("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
-                                "SELECT count(*) FROM c"),
-                    R"({"type":"close"})"}));
+      "POST", "/v2/pipeline", PipelineBody({ExecuteJson(kRunawayRead), R"({"type":"close"})"}));
   for (int i = 0; i < kIoThreads; ++i) {
     HttpConnection connection = OpenOrFail(server.port());
     ASSERT_TRUE(connection.Send(runaway).ok());

@@ -4,6 +4,7 @@
 // be split forever (SQLite stops reading at a NUL), spinning a core and hanging all later SQL.
 #include <string>
 
+#include "integration/hostile_sql.h"
 #include "integration/server_test.h"
 
 namespace edgelite::integration {
@@ -36,7 +37,7 @@ void ExpectSqlStillServed(uint16_t port) {
 }
 
 TEST_F(OddSqlTextTest, ANulByteIsAParseErrorOnEveryRequestKind) {
-  const std::string sql = R"("SELECT 1;\u0000 SELECT 2")";
+  const std::string& sql = kSqlWithNulJson;
   const std::string requests[] = {
       R"({"type":"sequence","sql":)" + sql + "}",
       R"({"type":"execute","stmt":{"sql":)" + sql + "}}",
@@ -57,17 +58,7 @@ TEST_F(OddSqlTextTest, ANulByteIsAParseErrorOnEveryRequestKind) {
 }
 
 TEST_F(OddSqlTextTest, UnterminatedAndOddTextIsAnsweredPromptly) {
-  const std::string texts[] = {
-      R"("SELECT 1; /* never closed")",
-      R"("SELECT 'never closed")",
-      R"("SELECT 1 -- a comment without a newline")",
-      R"("\ufeffSELECT 1")",
-      R"("WITH x AS (SELECT ')' AS p) SELECT p FROM x")",
-      R"("WITH x AS (SELECT 1")",
-      "\"SELECT 1" + std::string(100'000, ';') + "\"",
-      "\"" + std::string(100'000, ';') + "\"",
-  };
-  for (const std::string& sql : texts) {
+  for (const std::string& sql : OddSqlJsonTexts()) {
     SCOPED_TRACE(sql.substr(0, 60));
     for (const char* kind : {"sequence", "execute"}) {
       std::string request =

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -164,6 +165,31 @@ bool ServerProcess::IsRunning() {
   pid_t reaped = ::waitpid(pid_, &status, WNOHANG);
   if (reaped == pid_) wait_status_ = status;
   return !wait_status_;
+}
+
+uint64_t ServerProcess::ResidentBytes() const {
+  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;  // "<n> kB"
+  }
+  return 0;
+}
+
+std::chrono::nanoseconds ServerProcess::CpuTime() const {
+  std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  // The command name, in parentheses, may hold spaces: count fields from after it. utime and
+  // stime are fields 14 and 15 of the line, the 12th and 13th after the name.
+  size_t name_end = text.rfind(')');
+  if (name_end == std::string::npos) return {};
+  std::istringstream fields(text.substr(name_end + 1));
+  std::string field;
+  uint64_t ticks = 0;
+  for (int i = 1; i <= 13 && fields >> field; ++i) {
+    if (i >= 12) ticks += std::stoull(field);
+  }
+  return std::chrono::nanoseconds(ticks * 1'000'000'000 / uint64_t(::sysconf(_SC_CLK_TCK)));
 }
 
 std::string ServerProcess::Stop(std::chrono::milliseconds grace) {

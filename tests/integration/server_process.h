@@ -43,6 +43,11 @@ class ServerProcess {
   // False once the server has exited (it is reaped here, so the answer is final).
   bool IsRunning();
 
+  // What the running server uses now, from /proc: resident memory, and CPU time (user + system)
+  // since it started; zero once /proc has no figure for it (after it exited).
+  uint64_t ResidentBytes() const;
+  std::chrono::nanoseconds CpuTime() const;
+
   // SIGTERM, then SIGKILL if the server has not exited after `grace`. Returns how it ended, e.g.
   // "exited with status 0" or "killed by signal 11"; an already stopped server reports the same.
   std::string Stop(std::chrono::milliseconds grace = std::chrono::seconds(10));

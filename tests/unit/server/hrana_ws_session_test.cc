@@ -149,7 +149,8 @@ class HranaWsSessionTest : public ::testing::Test {
     authenticator_ = std::move(created).value();
   }
 
-  Client& Connect(Subprotocol subprotocol = Subprotocol::kHrana3, size_t max_streams = 512) {
+  Client& Connect(Subprotocol subprotocol = Subprotocol::kHrana3, size_t max_streams = 512,
+                  size_t max_cursor_size = 20 * 1024 * 1024) {
     auto client = std::make_unique<Client>();
     WsSessionSettings settings;
     settings.subprotocol = subprotocol;
@@ -157,6 +158,7 @@ class HranaWsSessionTest : public ::testing::Test {
     settings.authenticator = authenticator_.get();
     settings.post = [this](std::function<void()> task) { tasks_.Post(std::move(task)); };
     settings.max_streams = max_streams;
+    settings.max_cursor_size = max_cursor_size;
     client->session = HranaWsSession::Create(std::move(settings), &client->transport);
     clients_.push_back(std::move(client));
     return *clients_.back();
@@ -522,6 +524,41 @@ TEST_F(HranaWsSessionTest, HandsOutACursorInChunks) {
   auto close = CloseOf(c);
   ASSERT_TRUE(close.has_value());
   EXPECT_EQ(close->second, "Stream 1 already has an open cursor");
+}
+
+// Cursors are buffered: all those a connection holds open share one size limit, so a client that
+// opens a cursor on every stream and fetches nothing holds no more than one cursor could.
+TEST_F(HranaWsSessionTest, OpenCursorsShareTheConnectionsCursorBudget) {
+  Client& c = Connect(Subprotocol::kHrana3, 512, /*max_cursor_size=*/64 * 1024);
+  c.Hello();
+  Next(c);
+  c.Open(1, 1);
+  Next(c);
+  c.Open(2, 2);
+  Next(c);
+  // About 40 KB each as entries.
+  const std::string batch =
+      R"({"steps":[{"stmt":{"sql":"WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 40) SELECT randomblob(700) FROM c"}}]})";
+  c.Request(3, R"({"type":"open_cursor","stream_id":1,"cursor_id":1,"batch":)" + batch + "}");
+  EXPECT_EQ(Answer(c, 3), R"({"type":"open_cursor"})");
+  // The step that would go past the budget fails, as a step does in a cursor: with an entry.
+  auto last_entry_of = [&](int open_id, int cursor_id) {
+    c.Request(open_id, R"({"type":"open_cursor","stream_id":2,"cursor_id":)" +
+                           std::to_string(cursor_id) + R"(,"batch":)" + batch + "}");
+    EXPECT_EQ(Answer(c, open_id), R"({"type":"open_cursor"})");
+    c.Request(open_id + 1, R"({"type":"fetch_cursor","cursor_id":)" + std::to_string(cursor_id) +
+                               R"(,"max_count":1000})");
+    bj::object fetched = bj::parse(Answer(c, open_id + 1)).as_object();
+    std::string last = bj::serialize(fetched["entries"].as_array().back());
+    c.Request(open_id + 2, R"({"type":"close_cursor","cursor_id":)" + std::to_string(cursor_id) + "}");
+    Next(c);
+    return last;
+  };
+  EXPECT_NE(last_entry_of(10, 2).find("RESPONSE_TOO_LARGE"), std::string::npos);
+  // Once the first cursor is closed, its share is free again.
+  c.Request(5, R"({"type":"close_cursor","cursor_id":1})");
+  EXPECT_EQ(Answer(c, 5), R"({"type":"close_cursor"})");
+  EXPECT_EQ(last_entry_of(20, 3), R"({"type":"step_end","affected_row_count":0,"last_insert_rowid":null})");
 }
 
 TEST_F(HranaWsSessionTest, BoundsTheNumberOfStreams) {
