@@ -13,6 +13,8 @@ namespace edgelite::sqlite {
 int Connection::Authorize(void* self, int action, const char* arg1, const char* arg2,
                           const char* database, const char*) {
   auto* connection = static_cast<Connection*>(self);
+  // Only finding where a statement ends (FirstStatementEnd): nothing may take effect.
+  if (connection->measuring_) return action == SQLITE_PRAGMA ? SQLITE_IGNORE : SQLITE_OK;
   StatementFacts* facts = connection->collecting_facts_;
   auto client_state = [&] {
     if (facts) facts->changes_session = true;
@@ -61,10 +63,12 @@ int Connection::Authorize(void* self, int action, const char* arg1, const char* 
           return SQLITE_DENY;
         case PragmaUse::kSessionSetting:
           // SQLite applies many settings while it parses them: on a shared connection the
-          // statement prepares as a no-op, and the executor moves it before it runs.
+          // statement prepares as a no-op, and the executor moves it before it runs. On a
+          // client's own, Prepare lets it take effect only once it is known to prepare.
           if (facts) facts->sets_pragma = true;
           client_state();
-          return connection->takes_client_state_ ? SQLITE_OK : SQLITE_IGNORE;
+          return connection->takes_client_state_ && !connection->ignores_settings_ ? SQLITE_OK
+                                                                                   : SQLITE_IGNORE;
         case PragmaUse::kDatabaseWrite:
           if (facts) facts->sets_pragma = true;
           return SQLITE_OK;
@@ -277,9 +281,36 @@ Status Connection::Exec(const char* sql) {
   return Status::Ok();
 }
 
+size_t Connection::FirstStatementEnd(std::string_view sql) {
+  size_t end = std::string_view::npos;
+  measuring_ = true;
+  for (size_t window = kSplitWindow; window < sql.size(); window *= 4) {
+    sqlite3_stmt* handle = nullptr;
+    const char* tail = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql.data(), int(window), 0, &handle, &tail);
+    sqlite3_finalize(handle);
+    // Stopped before the window's end: at the ";" that ends the statement the whole text starts
+    // with. At the end, or with a syntax error, the window may have cut a statement short; any
+    // other error (a busy schema lock) is the whole text's to report.
+    if (rc == SQLITE_OK && tail && size_t(tail - sql.data()) < window) {
+      end = size_t(tail - sql.data());
+      break;
+    }
+    if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_ERROR) break;
+  }
+  measuring_ = false;
+  return end;
+}
+
 Result<Connection::Prepared> Connection::Prepare(std::string_view sql, SqliteError* error,
                                                  bool use_cache) {
-  if (use_cache) {
+  // SQLite copies the text it is given (unless it ends in a NUL), and hashing a text for the cache
+  // reads all of it: a sequence that prepares what is left of its text, statement after statement,
+  // would take quadratic time (900 KB of "SELECT 1;" took 14 s). A long text is cut after its first
+  // statement, and looked up in the cache only if nothing but blanks follows.
+  std::string_view text = sql;
+  if (sql.size() > kSplitWindow) text = sql.substr(0, FirstStatementEnd(sql));
+  if (use_cache && (text.size() == sql.size() || IsBlankSql(sql.substr(text.size())))) {
     if (std::unique_ptr<Statement> cached = cache_.Take(sql)) {
       // Only texts holding exactly one statement are cached, so the tail is empty.
       return Prepared{StatementLease(this, std::string(sql), std::move(cached)), {}};
@@ -288,17 +319,28 @@ Result<Connection::Prepared> Connection::Prepare(std::string_view sql, SqliteErr
   sqlite3_stmt* handle = nullptr;
   const char* tail = nullptr;
   StatementFacts facts;
-  collecting_facts_ = &facts;
-  int rc = sqlite3_prepare_v3(db_, sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &handle,
-                              &tail);
-  if (rc != SQLITE_OK && RefreshSchema().ok()) {
-    // The error ("no such table", "already exists") may come from a copy of the schema that
-    // another connection has since changed: decide on the current one.
+  // SQLite applies a setting as it parses it, even when the text then fails to prepare ("PRAGMA
+  // foreign_keys = 0 garbage"), and the executor would never learn that the connection holds the
+  // client's state: settings are ignored until the statement is known to prepare, then prepared
+  // again to take effect.
+  auto prepare = [&](bool apply_settings) {
     facts = StatementFacts();
-    rc = sqlite3_prepare_v3(db_, sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &handle,
-                            &tail);
+    collecting_facts_ = &facts;
+    ignores_settings_ = !apply_settings;
+    int rc = sqlite3_prepare_v3(db_, text.data(), int(text.size()), SQLITE_PREPARE_PERSISTENT,
+                                &handle, &tail);
+    ignores_settings_ = false;
+    collecting_facts_ = nullptr;
+    return rc;
+  };
+  int rc = prepare(/*apply_settings=*/false);
+  // The error ("no such table", "already exists") may come from a copy of the schema that another
+  // connection has since changed: decide on the current one.
+  if (rc != SQLITE_OK && RefreshSchema().ok()) rc = prepare(/*apply_settings=*/false);
+  if (rc == SQLITE_OK && facts.sets_pragma && facts.changes_session && takes_client_state_) {
+    sqlite3_finalize(handle);
+    rc = prepare(/*apply_settings=*/true);
   }
-  collecting_facts_ = nullptr;
   if (rc != SQLITE_OK) {
     *error = ErrorFromConnection(db_, rc);
     return Status::InvalidArgument(error->message);
@@ -315,8 +357,8 @@ Result<Connection::Prepared> Connection::Prepare(std::string_view sql, SqliteErr
       use_cache && IsBlankSql(rest) && (kind == StatementKind::kInsert || kind == StatementKind::kUpdate ||
                            kind == StatementKind::kDelete ||
                            (kind == StatementKind::kOther && sqlite3_stmt_readonly(handle)));
-  Connection* owner = cacheable ? this : nullptr;
-  return Prepared{StatementLease(owner, std::string(sql), std::move(statement)), rest};
+  if (!cacheable) return Prepared{StatementLease(nullptr, {}, std::move(statement)), rest};
+  return Prepared{StatementLease(this, std::string(sql), std::move(statement)), rest};
 }
 
 void Connection::Return(std::string_view sql, std::unique_ptr<Statement> statement) {

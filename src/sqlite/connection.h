@@ -125,12 +125,20 @@ class Connection {
   void Return(std::string_view sql, std::unique_ptr<Statement> statement);
   static int Authorize(void* self, int action, const char* arg1, const char* arg2, const char*,
                        const char*);
+  // Texts longer than this are cut after their first statement before they are prepared.
+  static constexpr size_t kSplitWindow = 4096;
+  // Where the first statement of `sql` ends (after its ";"), found by preparing ever longer
+  // prefixes with every setting ignored, since a prefix may be another statement; npos when only
+  // the whole text can tell (it holds one statement, or an error).
+  size_t FirstStatementEnd(std::string_view sql);
   static void ChangesFunction(sqlite3_context* context, int, sqlite3_value**);
   static void TotalChangesFunction(sqlite3_context* context, int, sqlite3_value**);
 
   sqlite3* db_;
   bool takes_client_state_ = false;
   StatementFacts* collecting_facts_ = nullptr;  // set while Prepare runs SQLite's parser
+  bool ignores_settings_ = false;               // set while Prepare first prepares a statement
+  bool measuring_ = false;                      // set while FirstStatementEnd runs SQLite's parser
   // The client session a statement runs for (SessionScope), and the connection's change count
   // when it started.
   Session* session_ = nullptr;

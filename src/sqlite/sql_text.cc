@@ -6,17 +6,32 @@
 namespace edgelite::sqlite {
 namespace {
 
+// Blanks are what SQLite's tokenizer skips, no more and no less: what it would reject must not be
+// skipped as blank, and what it skips must not hide the statement's first word from the classifier.
+// A run of white space starts with one of these...
+bool StartsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+// ...and goes on over these: a vertical tab is white space only inside a run.
 bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  return StartsSpace(c) || c == '\v';
+}
+
+// A UTF-8 byte order mark, which SQLite skips between any two tokens.
+constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+
+// The characters of an identifier (and so of a keyword) after its first, as SQLite reads them.
+bool IsIdChar(char c) {
+  auto byte = static_cast<unsigned char>(c);
+  return std::isalnum(byte) || c == '_' || c == '$' || byte >= 0x80;
 }
 
 // Reads the next identifier-like word after blanks; advances `text` past it.
 std::string_view NextWord(std::string_view& text) {
   text = SkipBlanks(text);
   size_t n = 0;
-  while (n < text.size() && (std::isalnum(static_cast<unsigned char>(text[n])) || text[n] == '_')) {
-    ++n;
-  }
+  while (n < text.size() && IsIdChar(text[n])) ++n;
   std::string_view word = text.substr(0, n);
   text.remove_prefix(n);
   return word;
@@ -30,6 +45,19 @@ bool WordIs(std::string_view word, std::string_view keyword) {
   return true;
 }
 
+// The length of the quoted string or name at the start of `text` ('...', "...", `...` or [...]),
+// quotes doubled inside it included; npos if it never closes.
+size_t QuotedLength(std::string_view text) {
+  char close = text.front() == '[' ? ']' : text.front();
+  size_t i = 1;
+  while (true) {
+    size_t end = text.find(close, i);
+    if (end == std::string_view::npos) return end;
+    if (close == ']' || end + 1 == text.size() || text[end + 1] != close) return end + 1;
+    i = end + 2;
+  }
+}
+
 // Skips a parenthesized group at the start of `text` (after blanks), strings, quoted names and
 // comments inside it included; false when `text` does not start with one or it never closes.
 bool SkipParenthesized(std::string_view& text) {
@@ -40,10 +68,9 @@ bool SkipParenthesized(std::string_view& text) {
   while (i < text.size()) {
     char c = text[i];
     if (c == '\'' || c == '"' || c == '`' || c == '[') {
-      char close = c == '[' ? ']' : c;
-      size_t end = text.find(close, i + 1);
-      if (end == std::string_view::npos) return false;
-      i = end + 1;
+      size_t length = QuotedLength(text.substr(i));
+      if (length == std::string_view::npos) return false;
+      i += length;
       continue;
     }
     if (c == '-' || c == '/') {
@@ -69,11 +96,10 @@ std::string_view NextName(std::string_view& text) {
   if (text.empty() || (text.front() != '"' && text.front() != '[' && text.front() != '`')) {
     return NextWord(text);
   }
-  char close = text.front() == '[' ? ']' : text.front();
-  size_t end = text.find(close, 1);
-  if (end == std::string_view::npos) return {};
-  std::string_view name = text.substr(0, end + 1);
-  text.remove_prefix(end + 1);
+  size_t length = QuotedLength(text);
+  if (length == std::string_view::npos) return {};
+  std::string_view name = text.substr(0, length);
+  text.remove_prefix(length);
   return name;
 }
 
@@ -105,14 +131,18 @@ std::string_view SkipCommonTableExpressions(std::string_view& text) {
 std::string_view SkipBlanks(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
-    if (IsSpace(text[i])) {
-      ++i;
+    if (StartsSpace(text[i])) {
+      while (i < text.size() && IsSpace(text[i])) ++i;
     } else if (text.substr(i, 2) == "--") {
+      // Up to the end of the line, whose newline starts a run of white space.
       size_t end = text.find('\n', i);
-      i = end == std::string_view::npos ? text.size() : end + 1;
-    } else if (text.substr(i, 2) == "/*") {
+      i = end == std::string_view::npos ? text.size() : end;
+    } else if (text.substr(i, 2) == "/*" && i + 2 < text.size()) {
+      // An unterminated comment runs to the end of the text, but a bare "/*" there is a "/".
       size_t end = text.find("*/", i + 2);
       i = end == std::string_view::npos ? text.size() : end + 2;
+    } else if (text.substr(i, 3) == kByteOrderMark) {
+      i += 3;
     } else {
       break;
     }

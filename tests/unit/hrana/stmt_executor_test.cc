@@ -240,6 +240,48 @@ TEST_F(StmtExecutorTest, TheWriterGroupSendsTransactionEndsToTheStreamsOwnConnec
   ASSERT_TRUE(shared_->Exec("COMMIT").ok());
 }
 
+// Found by fuzz/sql_text_fuzzer.cc: SQLite skips a byte order mark before a statement, and the
+// classifier did not, so a BOM-prefixed COMMIT was "other" SQL and committed the writer's group
+// (whose members would then run again alone: twice), and a BOM-prefixed BEGIN stayed on a reader.
+TEST_F(StmtExecutorTest, AByteOrderMarkDoesNotHideTransactionControl) {
+  ASSERT_TRUE(shared_->Exec("BEGIN IMMEDIATE").ok());
+  ExecutionContext group = Context(shared_.get(), Placement::kWriterGroup);
+  Result(Run(group, "INSERT INTO t(v) VALUES ('member')"));
+  const std::string bom = "\xEF\xBB\xBF";
+  for (const std::string& sql : {bom + "COMMIT", bom + "ROLLBACK", " " + bom + "BEGIN"}) {
+    EXPECT_EQ(EscalationOf(Run(group, sql)), Kind::kToOwnConnection) << sql;
+    ASSERT_FALSE(shared_->autocommit()) << sql << " ended the group's transaction";
+  }
+  ASSERT_TRUE(shared_->Exec("ROLLBACK").ok());
+  EXPECT_EQ(CountT(), 0);
+
+  ExecutionContext reader = Context(reader_.get(), Placement::kReader);
+  EXPECT_EQ(EscalationOf(Run(reader, bom + "BEGIN IMMEDIATE")), Kind::kToOwnConnection);
+  EXPECT_TRUE(reader_->autocommit());
+}
+
+// Found by the same fuzzer: text that SQLite rejects after a statement (a lone vertical tab, a
+// "/*" at the very end) is not a blank tail that lets the statement run.
+TEST_F(StmtExecutorTest, ATailSqliteRejectsIsNotBlank) {
+  ExecutionContext context = Context(reader_.get(), Placement::kReader);
+  for (const char* sql : {"SELECT 1;\v", "SELECT 1; /*", "SELECT 1;\xEF\xBB\xBF\v"}) {
+    EXPECT_TRUE(std::holds_alternative<Error>(Run(context, sql))) << sql;
+  }
+  Result(Run(context, "SELECT 1; \v"));
+  Result(Run(context, "SELECT 1; /* unterminated"));
+  Result(Run(context, "SELECT 1;\xEF\xBB\xBF"));
+}
+
+// Found by fuzzing: SQLite applied a setting while parsing a statement that then failed to
+// prepare, and the executor, seeing only the failure, did not report the connection as holding the
+// client's state: the own connection went back to its pool with the setting on.
+TEST_F(StmtExecutorTest, ASettingThatFailsToPrepareLeavesNoState) {
+  ExecutionContext context = Context(own_.get(), Placement::kOwn);
+  EXPECT_EQ(ErrorCode(Run(context, "PRAGMA recursive_triggers = 1 garbage")), "SQL_PARSE_ERROR");
+  EXPECT_FALSE(context.session_state_changed);
+  EXPECT_EQ(Int(*own_, "PRAGMA recursive_triggers"), 0);
+}
+
 TEST_F(StmtExecutorTest, InTheWriterGroupIsAutocommitIsTrueAndNoIndexIsReportedYet) {
   ASSERT_TRUE(shared_->Exec("BEGIN IMMEDIATE").ok());
   ExecutionContext context = Context(shared_.get(), Placement::kWriterGroup);

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <string_view>
+
 namespace edgelite::sqlite {
 namespace {
 
@@ -105,6 +108,65 @@ TEST(SqlTextTest, IncompleteWithClauseIsOther) {
   EXPECT_EQ(ClassifyStatement("WITH x AS (SELECT ')"), StatementKind::kOther);
   EXPECT_EQ(ClassifyStatement("WITH x (SELECT 1) INSERT INTO t VALUES (1)"), StatementKind::kOther);
   EXPECT_EQ(ClassifyStatement("WITHOUT x"), StatementKind::kOther);
+}
+
+// Found by fuzz/sql_text_fuzzer.cc, which holds these scans to SQLite's own tokenizer: blanks are
+// exactly what SQLite skips. It skips a UTF-8 byte order mark anywhere between tokens (so a BOM
+// must not hide the first word: "\xEF\xBB\xBF" "COMMIT" commits), a vertical tab only inside a run
+// of white space, and a "/*" that ends the text is a "/", not a comment.
+TEST(SqlTextTest, BlanksAreWhatSqlitesTokenizerSkips) {
+  EXPECT_TRUE(IsBlankSql("\xEF\xBB\xBF"));
+  EXPECT_TRUE(IsBlankSql("; \xEF\xBB\xBF\xEF\xBB\xBF ;"));
+  EXPECT_EQ(SkipBlanks("\xEF\xBB\xBF -- c\n SELECT 1"), "SELECT 1");
+  EXPECT_FALSE(IsBlankSql("\v"));
+  EXPECT_FALSE(IsBlankSql("/**/\v"));
+  EXPECT_FALSE(IsBlankSql("\xEF\xBB\xBF\v"));
+  EXPECT_TRUE(IsBlankSql(" \v\v"));
+  EXPECT_TRUE(IsBlankSql("-- c\n\v"));
+  EXPECT_FALSE(IsBlankSql("/*"));
+  EXPECT_FALSE(IsBlankSql("; /*"));
+  EXPECT_TRUE(IsBlankSql("/**/"));
+  EXPECT_TRUE(IsBlankSql("/*/"));
+}
+
+TEST(SqlTextTest, AByteOrderMarkDoesNotHideTheFirstWord) {
+  const std::string bom = "\xEF\xBB\xBF";
+  EXPECT_EQ(ClassifyStatement(bom + "BEGIN"), StatementKind::kBegin);
+  EXPECT_EQ(ClassifyStatement(bom + bom + "COMMIT"), StatementKind::kCommit);
+  EXPECT_EQ(ClassifyStatement("; " + bom + "ROLLBACK"), StatementKind::kRollback);
+  EXPECT_EQ(ClassifyStatement("BEGIN " + bom + " IMMEDIATE"), StatementKind::kBeginImmediate);
+  // Inside a word the bytes are identifier characters, as in SQLite: no keyword.
+  EXPECT_EQ(ClassifyStatement("BEGIN" + bom), StatementKind::kOther);
+}
+
+// Names are read as SQLite reads identifiers: quotes doubled inside a quoted name, "$" and
+// non-ASCII characters in a bare one.
+TEST(SqlTextTest, WithClauseReadsNamesAsSqliteDoes) {
+  EXPECT_EQ(ClassifyStatement("WITH \"a\"\"b\" AS (SELECT 1) DELETE FROM t"),
+            StatementKind::kDelete);
+  EXPECT_EQ(ClassifyStatement("WITH `a``b` AS (SELECT 1) DELETE FROM t"), StatementKind::kDelete);
+  EXPECT_EQ(ClassifyStatement("WITH a$b AS (SELECT 1) INSERT INTO t VALUES (1)"),
+            StatementKind::kInsert);
+  EXPECT_EQ(ClassifyStatement("WITH \xC3\xA9t\xC3\xA9 AS (SELECT 1) UPDATE t SET v = 1"),
+            StatementKind::kUpdate);
+  EXPECT_EQ(ClassifyStatement("WITH x AS (SELECT \"a\"\")\" FROM y) DELETE FROM t"),
+            StatementKind::kDelete);
+}
+
+// The fuzzers' nastiest seeds.
+TEST(SqlTextTest, HostileTextIsScannedToItsEnd) {
+  using namespace std::string_view_literals;
+  EXPECT_EQ(ClassifyStatement("\0BEGIN"sv), StatementKind::kOther);
+  EXPECT_FALSE(IsBlankSql(";\0"sv));
+  EXPECT_EQ(SkipBlanks(" \0 "sv), "\0 "sv);
+  EXPECT_EQ(ClassifyStatement("WITH x AS (SELECT 'never closed"), StatementKind::kOther);
+  EXPECT_EQ(ClassifyStatement("WITH \"never closed"), StatementKind::kOther);
+  EXPECT_EQ(ClassifyStatement("WITH x AS (SELECT 1 /* never closed"), StatementKind::kOther);
+  std::string semicolons(100000, ';');
+  EXPECT_TRUE(IsBlankSql(semicolons));
+  EXPECT_EQ(ClassifyStatement(semicolons + "BEGIN"), StatementKind::kBegin);
+  std::string parentheses = "WITH x AS " + std::string(100000, '(');
+  EXPECT_EQ(ClassifyStatement(parentheses), StatementKind::kOther);
 }
 
 }  // namespace
