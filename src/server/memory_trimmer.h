@@ -6,27 +6,19 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
+
+#include "server/periodic_task.h"
 
 namespace edgelite::server {
 
 class MemoryTrimmer {
  public:
   explicit MemoryTrimmer(std::chrono::milliseconds interval = std::chrono::seconds(2));
-  ~MemoryTrimmer();
-  MemoryTrimmer(const MemoryTrimmer&) = delete;
-  MemoryTrimmer& operator=(const MemoryTrimmer&) = delete;
 
  private:
-  void Loop();
+  static void TrimIfWorthwhile();
 
-  const std::chrono::milliseconds interval_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
+  PeriodicTask task_;
 };
 
 }  // namespace edgelite::server

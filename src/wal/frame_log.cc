@@ -382,8 +382,8 @@ Result<RecordHeader> FrameLog::WriteRecord(Segment& segment, uint64_t first_fram
   const uint32_t page_size = meta_.page_size;
   const uint32_t lock_page = LockPageNumber(page_size);
   const uint64_t start = segment.size;
-  std::vector<uint8_t> buffer(
-      std::max<size_t>(kWriteBufferBytes, kRecordHeaderSize + 4 + page_size));
+  std::vector<uint8_t>& buffer = record_buffer_;
+  buffer.resize(std::max<size_t>(kWriteBufferBytes, kRecordHeaderSize + 4 + page_size));
   size_t used = kRecordHeaderSize;
   EncodeRecordHeader(header, buffer.data());
   uint64_t written = 0;  // bytes of the record already in the file

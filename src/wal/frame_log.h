@@ -215,6 +215,9 @@ class FrameLog {
 
   FrameLogOptions options_;
   std::mutex append_mutex_;  // serializes writers (Append, StartNewLineage); taken before mutex_
+  // WriteRecord's buffer, under append_mutex_: kept, so that a commit neither allocates nor zeroes
+  // a megabyte (fresh pages each time, once the allocator maps blocks that large on its own).
+  std::vector<uint8_t> record_buffer_;
   std::mutex compaction_mutex_;  // one compaction at a time; taken before mutex_
 
   mutable std::mutex mutex_;  // guards everything below
