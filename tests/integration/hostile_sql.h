@@ -11,6 +11,12 @@ namespace edgelite::integration {
 inline const std::string kRunawayRead =
     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
 
+// About a second and a half of SQLite work on an idle machine, answering 8000000: long enough to
+// watch the server serve others while it runs, short enough for the suite's time budget.
+inline const std::string kSlowRead =
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 8000000) "
+    "SELECT count(*) FROM c";
+
 // The same count inside an INSERT into `table`: it holds the write lock while it runs, and would
 // insert nothing if it ever ended.
 inline std::string RunawayWrite(const std::string& table) {

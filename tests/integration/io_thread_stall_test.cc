@@ -5,6 +5,7 @@
 #include <string>
 #include <thread>
 
+#include "integration/hostile_sql.h"
 #include "integration/server_test.h"
 
 namespace edgelite::integration {
@@ -18,11 +19,6 @@ class IoThreadStallTest : public SharedServerTest<IoThreadStallTest> {
  public:
   static std::vector<std::string> ServerArgs() { return {"--io-threads", "1"}; }
 };
-
-// About a second and a half of SQLite work on an idle machine.
-const std::string kSlowQuery =
-    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 8000000) "
-    "SELECT count(*) FROM c";
 
 // Sends `requests` on a new connection (on the stream `baton` names), without waiting for the answer.
 HttpConnection SendPipeline(uint16_t port, const std::vector<std::string>& requests,
@@ -58,7 +54,7 @@ void ExpectOthersServedWhile(uint16_t port, HttpConnection& busy) {
 TEST_F(IoThreadStallTest, ASlowReadInsideATransactionDoesNotStallOthers) {
   HttpResponse begun = Post(port(), "/v2/pipeline", PipelineBody({ExecuteJson("BEGIN")}));
   std::string baton = TextAt(ParseJson(begun.body), "/baton");
-  HttpConnection slow = SendPipeline(port(), {ExecuteJson(kSlowQuery)}, baton);
+  HttpConnection slow = SendPipeline(port(), {ExecuteJson(kSlowRead)}, baton);
   ExpectOthersServedWhile(port(), slow);
   Result<HttpResponse> answer = slow.ReadResponse(seconds(60));
   ASSERT_TRUE(answer.ok()) << answer.status().message();
