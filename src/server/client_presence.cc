@@ -34,4 +34,8 @@ bool ClientPresence::Gone() {
   return seen_gone_;
 }
 
+hrana::RequestFailure ClientGoneFailure() {
+  return hrana::RequestFailure{400, "The client closed its connection before the answer"};
+}
+
 }  // namespace edgelite::server

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <memory>
 
+#include "hrana/execution.h"
+
 namespace edgelite::server {
 
 class ClientPresence {
@@ -29,5 +31,8 @@ class ClientPresence {
   std::chrono::steady_clock::time_point next_check_{};
   bool seen_gone_ = false;
 };
+
+// The outcome of a request stopped because its client had gone (nobody reads it; logs show it).
+hrana::RequestFailure ClientGoneFailure();
 
 }  // namespace edgelite::server

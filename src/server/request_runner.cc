@@ -94,10 +94,6 @@ struct ClientWatch {
   }
 };
 
-hrana::RequestOutcome ClientGone() {
-  return hrana::RequestFailure{400, "The client closed its connection before the answer"};
-}
-
 hrana::RequestOutcome InternalFailure(std::string message) {
   return hrana::RequestFailure{500, std::move(message)};
 }
@@ -145,7 +141,7 @@ void RunOnOwnConnection(Stream& stream, const Operation& operation, const RunSet
                         std::function<void(hrana::RequestOutcome)> done) {
   ClientWatch watch{&stream.database->stream_workers(), settings.client};
   if (ClientWatch::Check(&watch)) {
-    done(ClientGone());
+    done(ClientGoneFailure());
     return;
   }
   hrana::RequestOutcome outcome;
@@ -162,7 +158,7 @@ void RunOnOwnConnection(Stream& stream, const Operation& operation, const RunSet
       outcome = Execute(stream, operation, context, settings);
     }
     // Interrupted: whatever it did is beside the point for a client that is not there.
-    if (watch.client.Gone()) outcome = ClientGone();
+    if (watch.client.Gone()) outcome = ClientGoneFailure();
     if (std::holds_alternative<hrana::Escalation>(outcome)) {
       outcome = InternalFailure("a request on a stream's own connection asked to move");
     }
@@ -187,7 +183,7 @@ void RunOnPinnedReader(Stream& stream, const Operation& operation, const RunSett
     ProgressHandlerScope scope(stream.connection.get()->handle(), &ClientWatch::Check, &watch);
     outcome = Execute(stream, operation, context, settings);
   }
-  if (watch.client.Gone()) outcome = ClientGone();
+  if (watch.client.Gone()) outcome = ClientGoneFailure();
   stream.state = context.state;
   if (stream.connection.get()->autocommit()) {
     stream.connection = ReadLease();

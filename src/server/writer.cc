@@ -17,10 +17,6 @@ hrana::RequestOutcome ShuttingDown() {
   return hrana::RequestFailure{503, "The server is shutting down"};
 }
 
-hrana::RequestOutcome ClientGone() {
-  return hrana::RequestFailure{400, "The client closed its connection before the answer"};
-}
-
 }  // namespace
 
 Writer::Writer(std::unique_ptr<sqlite::Connection> connection,
@@ -151,7 +147,7 @@ void Writer::ProcessBatch(std::deque<WriteJob> jobs) {
     WriteJob job = std::move(jobs.front());
     jobs.pop_front();
     if (job.client.Gone()) {
-      Complete(job, ClientGone());
+      Complete(job, ClientGoneFailure());
       continue;
     }
     if (!in_transaction) {
@@ -177,7 +173,7 @@ void Writer::ProcessBatch(std::deque<WriteJob> jobs) {
       lost.swap(group);
       for (Member& member : lost) SendAlone(member.job);
       if (abandoned) {
-        Complete(job, ClientGone());
+        Complete(job, ClientGoneFailure());
       } else {
         SendAlone(job);
       }
@@ -186,7 +182,7 @@ void Writer::ProcessBatch(std::deque<WriteJob> jobs) {
     if (abandoned) {
       (void)connection_->Exec("ROLLBACK TO edgelite_request");
       (void)connection_->Exec("RELEASE edgelite_request");
-      Complete(job, ClientGone());
+      Complete(job, ClientGoneFailure());
       continue;
     }
     auto* escalation = std::get_if<hrana::Escalation>(&outcome);

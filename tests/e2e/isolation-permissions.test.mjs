@@ -61,26 +61,35 @@ async function othersStillWork(clients, label) {
   }
 }
 
+/**
+ * Inside a describe: a server of `kind` with JWT auth and SCHEMA created; returns `client(token, scheme)`, which
+ * opens a client with the read-write ('rw') or read-only ('ro') token over 'http' or 'ws'. Closed afterwards.
+ */
+function useServerWithTokens(kind) {
+  const keyDir = makeTempDir('jwt');
+  const key = makeJwtKey(keyDir);
+  const server = useServer(kind, { jwtKeyFile: key.publicKeyFile });
+  const tokens = { rw: mintJwt(key.privateKey, { a: 'rw' }), ro: mintJwt(key.privateKey, { a: 'ro' }) };
+  const clients = [];
+  const client = (token, scheme = 'http') => {
+    const c = createClient({ url: clientUrl(server, scheme), authToken: tokens[token] });
+    clients.push(c);
+    return c;
+  };
+  before(async () => {
+    await client('rw').executeMultiple(SCHEMA);
+  });
+  after(() => {
+    clients.forEach((c) => c.close());
+    removeTempDir(keyDir);
+  });
+  return client;
+}
+
 for (const kind of SERVER_KINDS) {
   describe(`${kind}: isolation, permissions and settings:`, { timeout: 30_000 }, () => {
-    const keyDir = makeTempDir('jwt');
-    const key = makeJwtKey(keyDir);
-    const server = useServer(kind, { jwtKeyFile: key.publicKeyFile });
-    const tokens = { rw: mintJwt(key.privateKey, { a: 'rw' }), ro: mintJwt(key.privateKey, { a: 'ro' }) };
-    const clients = [];
-    const client = (token, scheme = 'http') => {
-      const c = createClient({ url: clientUrl(server, scheme), authToken: tokens[token] });
-      clients.push(c);
-      return c;
-    };
+    const client = useServerWithTokens(kind);
     const writers = () => Array.from({ length: CLIENTS }, (_, i) => client('rw', i % 2 ? 'ws' : 'http'));
-    before(async () => {
-      await client('rw').executeMultiple(SCHEMA);
-    });
-    after(() => {
-      clients.forEach((c) => c.close());
-      removeTempDir(keyDir);
-    });
 
     it('a read-only token cannot turn off foreign keys or CHECK constraints or limit the pages', async () => {
       const refused = [];
@@ -199,23 +208,7 @@ for (const kind of SERVER_KINDS) {
 
   describe(`${kind}: isolation, heap limits:`, { timeout: 30_000 }, () => {
     // A server of its own: were a heap limit to take effect, it would hold for the whole process.
-    const keyDir = makeTempDir('jwt');
-    const key = makeJwtKey(keyDir);
-    const server = useServer(kind, { jwtKeyFile: key.publicKeyFile });
-    const tokens = { rw: mintJwt(key.privateKey, { a: 'rw' }), ro: mintJwt(key.privateKey, { a: 'ro' }) };
-    const clients = [];
-    const client = (token, scheme = 'http') => {
-      const c = createClient({ url: clientUrl(server, scheme), authToken: tokens[token] });
-      clients.push(c);
-      return c;
-    };
-    before(async () => {
-      await client('rw').executeMultiple(SCHEMA);
-    });
-    after(() => {
-      clients.forEach((c) => c.close());
-      removeTempDir(keyDir);
-    });
+    const client = useServerWithTokens(kind);
 
     it('PRAGMA hard_heap_limit / soft_heap_limit are refused to every token; all clients work afterwards', async () => {
       await parallel(CLIENTS, async (i) => {

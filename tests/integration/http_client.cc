@@ -127,27 +127,39 @@ std::string FormatRequest(std::string_view method, std::string_view target, std:
   return request;
 }
 
-Result<HttpConnection> HttpConnection::Open(uint16_t port) {
+Result<int> ConnectLoopback(uint16_t port, std::chrono::steady_clock::time_point deadline) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return Status::Io(ErrnoText("socket"));
-  HttpConnection connection(fd);
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port);
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  Status failed;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    if (errno != EINPROGRESS) return Status::Io(ErrnoText("connect"));
-    if (!PollFor(fd, POLLOUT, Clock::now() + kDefaultTimeout)) {
-      return Status::Io("connect timed out");
+    if (errno != EINPROGRESS) {
+      failed = Status::Io(ErrnoText("connect"));
+    } else if (!PollFor(fd, POLLOUT, deadline)) {
+      failed = Status::Io("connect timed out");
+    } else {
+      int error = 0;
+      socklen_t size = sizeof error;
+      ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size);
+      if (error != 0) failed = Status::Io(std::string("connect: ") + std::strerror(error));
     }
-    int error = 0;
-    socklen_t size = sizeof error;
-    ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size);
-    if (error != 0) return Status::Io(std::string("connect: ") + std::strerror(error));
   }
-  return connection;
+  if (!failed.ok()) {
+    ::close(fd);
+    return failed;
+  }
+  return fd;
+}
+
+Result<HttpConnection> HttpConnection::Open(uint16_t port) {
+  Result<int> fd = ConnectLoopback(port, Clock::now() + kDefaultTimeout);
+  if (!fd.ok()) return fd.status();
+  return HttpConnection(*fd);
 }
 
 HttpConnection::HttpConnection(HttpConnection&& other) noexcept

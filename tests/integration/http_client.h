@@ -74,6 +74,10 @@ class HttpConnection {
   bool peer_closed_ = false;
 };
 
+// A non-blocking TCP connection to 127.0.0.1:`port` (TCP_NODELAY), established by `deadline`. The
+// caller owns the returned descriptor.
+Result<int> ConnectLoopback(uint16_t port, std::chrono::steady_clock::time_point deadline);
+
 // Waits until socket `fd` is ready for poll `events`; false on timeout or error.
 bool PollFor(int fd, short events, std::chrono::steady_clock::time_point deadline);
 

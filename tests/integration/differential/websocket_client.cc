@@ -1,9 +1,6 @@
 // The WebSocket client: non-blocking socket, poll() with deadlines, RFC 6455 framing.
 #include "integration/differential/websocket_client.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -35,23 +32,9 @@ using integration::PollFor;
 Result<std::unique_ptr<WebSocketClient>> WebSocketClient::Connect(uint16_t port,
                                                                   std::string_view subprotocol,
                                                                   Clock::time_point deadline) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Status::Io(std::string("socket: ") + std::strerror(errno));
-  std::unique_ptr<WebSocketClient> client(new WebSocketClient(fd));
-  int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    if (errno != EINPROGRESS) return Status::Io(std::string("connect: ") + std::strerror(errno));
-    if (!PollFor(fd, POLLOUT, deadline)) return Status::Io("WebSocket connect timed out");
-    int error = 0;
-    socklen_t size = sizeof error;
-    ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size);
-    if (error != 0) return Status::Io(std::string("connect: ") + std::strerror(error));
-  }
+  Result<int> fd = integration::ConnectLoopback(port, deadline);
+  if (!fd.ok()) return fd.status();
+  std::unique_ptr<WebSocketClient> client(new WebSocketClient(*fd));
   std::string upgrade =
       "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"

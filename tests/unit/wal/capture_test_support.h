@@ -48,6 +48,18 @@ class CaptureFixture : public ::testing::Test {
     captured_.reset();
   }
 
+  // Writes the database file with plain SQLite, as a rollback-journal database of 100 rows
+  // (t(v), 900 random bytes each), before the frame log has ever seen it.
+  void WritePlainRollbackDatabase() {
+    sqlite3* plain = nullptr;
+    ASSERT_EQ(sqlite3_open(db_path().c_str(), &plain), SQLITE_OK);
+    MustExec(plain,
+             "PRAGMA journal_mode=DELETE; CREATE TABLE t(v);"
+             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<100)"
+             "  INSERT INTO t SELECT randomblob(900) FROM n;");
+    sqlite3_close(plain);
+  }
+
   // A connection through the capture VFS (or a plain one), closed at TearDown.
   sqlite3* Connect(bool capture = true, const std::string& uri_query = "") {
     sqlite3* db = nullptr;

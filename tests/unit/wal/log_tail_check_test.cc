@@ -288,15 +288,7 @@ TEST_F(LogTailCheckTest, ShrinkingTransactionsKeepTheLineage) {
 }
 
 TEST_F(LogTailCheckTest, RestartRightAfterABaseSnapshotKeepsTheLineage) {
-  {
-    sqlite3* plain = nullptr;
-    ASSERT_EQ(sqlite3_open(db_path().c_str(), &plain), SQLITE_OK);
-    MustExec(plain,
-             "PRAGMA journal_mode=DELETE; CREATE TABLE t(v);"
-             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<100)"
-             "  INSERT INTO t SELECT randomblob(900) FROM n;");
-    sqlite3_close(plain);
-  }
+  ASSERT_NO_FATAL_FAILURE(WritePlainRollbackDatabase());
   ASSERT_NO_FATAL_FAILURE(OpenCaptured());
   ASSERT_TRUE(captured_->startup_report().snapshot_taken);
   LogId id = captured_->log().log_id();
