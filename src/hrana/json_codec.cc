@@ -656,9 +656,9 @@ class Decoder {
       return Required(*object, "conds", read_conds);
     }
     if (type == "is_autocommit") {
-      if (version_ < ProtocolVersion::kV3) {
+      if (version_ < kAutocommitSince) {
         PathScope scope(*this, "type");
-        return VersionTooOld("the \"is_autocommit\" condition", ProtocolVersion::kV3);
+        return VersionTooOld("the \"is_autocommit\" condition", kAutocommitSince);
       }
       out.kind = BatchCond::Kind::kIsAutocommit;
       return true;
@@ -715,9 +715,9 @@ class Decoder {
                       [&](const bj::value& v) { return ReadSqlId(v, request.sql_id); });
     }
     if (type == "get_autocommit") {
-      if (version_ < ProtocolVersion::kV3) {
+      if (version_ < kAutocommitSince) {
         PathScope scope(*this, "type");
-        return VersionTooOld("the \"get_autocommit\" request", ProtocolVersion::kV3);
+        return VersionTooOld("the \"get_autocommit\" request", kAutocommitSince);
       }
       out.emplace<GetAutocommitRequest>();
       return true;

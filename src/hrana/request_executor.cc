@@ -132,8 +132,8 @@ RequestOutcome RunStreamRequest(ExecutionContext& context, const StreamRequest& 
     return StreamResult(StreamResponse(CloseSqlResponse{}));
   }
   if (std::holds_alternative<GetAutocommitRequest>(request)) {
-    if (context.version < ProtocolVersion::kV3) {
-      return RequestFailure{400, "The get_autocommit request needs Hrana 3"};
+    if (context.version < kAutocommitSince) {
+      return RequestFailure{400, "The get_autocommit request needs Hrana 2 or later"};
     }
     return StreamResult(StreamResponse(GetAutocommitResponse{StreamInAutocommit(context)}));
   }

@@ -20,6 +20,7 @@ class SqlStore {
   std::optional<Error> Store(int32_t id, std::string sql);
   void Close(int32_t id) { texts_.erase(id); }
   const std::string* Find(int32_t id) const;
+  bool empty() const { return texts_.empty(); }
 
  private:
   size_t max_count_;

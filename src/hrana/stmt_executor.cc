@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <unordered_set>
 
 #include "sqlite/sql_text.h"
 
@@ -26,16 +27,25 @@ RequestFailure Forbidden(const ExecutionContext& context) {
                                          context.namespace_name)};
 }
 
-const Value* FindNamedArg(const Stmt& stmt, std::string_view parameter) {
-  for (const NamedArg& arg : stmt.named_args) {
-    if (arg.name == parameter) return &arg.value;
-  }
-  // Clients may leave out the ":", "@" or "$" prefix.
-  std::string_view bare = parameter.substr(1);
-  for (const NamedArg& arg : stmt.named_args) {
-    if (arg.name == bare) return &arg.value;
+// sqld collects named arguments into a map: of several with one name, the last counts.
+const Value* FindNamedArg(const Stmt& stmt, std::string_view name) {
+  for (auto arg = stmt.named_args.rbegin(); arg != stmt.named_args.rend(); ++arg) {
+    if (arg->name == name) return &arg->value;
   }
   return nullptr;
+}
+
+// sqld's order (libsql-server query.rs, Params::bind): the parameter's name as written (":v"),
+// then without its ":", "@" or "$" prefix ("v", as @tursodatabase/serverless sends it).
+const Value* NamedArgFor(const Stmt& stmt, std::string_view parameter) {
+  if (const Value* value = FindNamedArg(stmt, parameter)) return value;
+  return FindNamedArg(stmt, parameter.substr(1));
+}
+
+size_t DistinctNameCount(const std::vector<NamedArg>& args) {
+  std::unordered_set<std::string_view> names;
+  for (const NamedArg& arg : args) names.insert(arg.name);
+  return names.size();
 }
 
 std::optional<Error> BindArguments(sqlite::Statement& statement, const Stmt& stmt) {
@@ -45,6 +55,8 @@ std::optional<Error> BindArguments(sqlite::Statement& statement, const Stmt& stm
   }
   int count = statement.parameter_count();
   size_t given = std::max(stmt.args.size(), stmt.named_args.size());
+  // Named arguments count once per name, as in sqld's map; counted only when they seem too many.
+  if (given > size_t(count) && !stmt.named_args.empty()) given = DistinctNameCount(stmt.named_args);
   if (given > size_t(count)) {
     return Error{fmt::format("{}too many parameters, expected {} found {}", kArgsMismatch, count,
                              given),
@@ -57,7 +69,7 @@ std::optional<Error> BindArguments(sqlite::Statement& statement, const Stmt& stm
       // "?" takes the next position, "?NNN" position NNN: SQLite already numbered both.
       if (size_t(index) <= stmt.args.size()) value = &stmt.args[size_t(index) - 1];
     } else {
-      value = FindNamedArg(stmt, *name);
+      value = NamedArgFor(stmt, *name);
     }
     if (!value) {
       if (statement.is_explain()) continue;
@@ -317,6 +329,7 @@ StmtOutcome ExecuteStmt(ExecutionContext& context, const Stmt& stmt, RowConsumer
     // A statement stopped early (too large a response) ends here, before the session reads the
     // connection's counters.
     statement.Reset();
+    if (failure && counts_changes && !statement.PreparesAgain()) session.StatementNeverRan();
 
     // As sqld: affected rows and the inserted rowid are reported for DML only, so that a CREATE
     // or SELECT does not echo the count of an earlier statement.

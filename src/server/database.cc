@@ -21,6 +21,8 @@ constexpr int kWriterBusyTimeoutMs = 15'000;
 constexpr int kTruncateWaitMs = 50;
 // Long reads run this much nicer than the I/O threads and the writer (WorkerPool).
 constexpr int kLongReadNiceness = 5;
+// Dumps that run at once; more wait for one of them to end (each holds a read connection).
+constexpr size_t kMaxConcurrentDumps = 16;
 
 }  // namespace
 
@@ -64,6 +66,7 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
   sqlite::ConnectionOptions writer_options;
   writer_options.vfs = vfs;
   writer_options.path = database->file_.string();
+  writer_options.server_database_name = database->options_.name;
   writer_options.create = true;
   writer_options.durability = database->options_.durability;
   writer_options.cache_size_kib = 16 * 1024;
@@ -92,6 +95,7 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
   reader_options.vfs = vfs;
   reader_options.wal_autocheckpoint = 0;  // the writer owns checkpoints
   reader_options.path = database->file_.string();
+  reader_options.server_database_name = database->options_.name;
   reader_options.query_only = true;
   reader_options.durability = database->options_.durability;
   Database* self = database.get();
@@ -127,9 +131,14 @@ std::unique_ptr<WorkerPool> Database::MakeReadWorkers() {
   return std::make_unique<WorkerPool>(cores, std::max<size_t>(8, 4 * cores), kLongReadNiceness);
 }
 
+std::unique_ptr<WorkerPool> Database::MakeDumpWorkers() {
+  return std::make_unique<WorkerPool>(0, kMaxConcurrentDumps, kLongReadNiceness);
+}
+
 Database::~Database() {
   compactor_.reset();
   if (read_workers_) read_workers_->Stop();
+  if (dump_workers_) dump_workers_->Stop();
   if (writer_) writer_->Stop();
   if (stream_workers_) stream_workers_->Stop();
   // Connections through the capture VFS close before the frame log goes.
@@ -153,6 +162,10 @@ int Database::OnWalCommit(void* self, sqlite3* db, const char* schema, int frame
     database->replication_index_.fetch_add(uint64_t(added), std::memory_order_release);
   }
   wal::CheckpointMode mode = database->checkpoint_policy_.Choose(frames_in_wal);
+  // A long read keeps the WAL from being emptied: copy what can be copied, without waiting.
+  if (mode == wal::CheckpointMode::kTruncate && database->long_reads_.load() > 0) {
+    mode = wal::CheckpointMode::kPassive;
+  }
   if (mode == wal::CheckpointMode::kNone) return SQLITE_OK;
   // Readers' held snapshots would keep the checkpoint from copying frames or restarting the WAL.
   database->readers_->SuspendSnapshots();

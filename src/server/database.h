@@ -51,6 +51,23 @@ class Database {
   Writer& writer() { return *writer_; }
   WorkerPool& read_workers() { return *read_workers_; }
   WorkerPool& stream_workers() { return *stream_workers_; }
+  // Dumps (GET /dump) wait on their clients while they hold a thread, so they have threads of
+  // their own rather than taking the read workers'.
+  WorkerPool& dump_workers() { return *dump_workers_; }
+  // While the returned object lives, a read transaction is held for long (a dump's): no TRUNCATE
+  // checkpoint can finish then, so the writer does not wait for readers to try one (a wait on
+  // every commit).
+  class LongRead {
+   public:
+    explicit LongRead(std::atomic<int>& count) : count_(count) { count_.fetch_add(1); }
+    ~LongRead() { count_.fetch_sub(1); }
+    LongRead(const LongRead&) = delete;
+    LongRead& operator=(const LongRead&) = delete;
+
+   private:
+    std::atomic<int>& count_;
+  };
+  LongRead HoldLongRead() { return LongRead(long_reads_); }
   // The frame log's last frame_no (sqld's replication index): grows with every commit. Without a
   // frame log, the number of WAL frames committed since the server started.
   uint64_t replication_index() const;
@@ -61,6 +78,7 @@ class Database {
   // the writer. Called once the listener is down, before the requests' state is destroyed.
   void Stop() {
     read_workers_->Stop();
+    dump_workers_->Stop();
     writer_->Stop();  // first: stream workers may be waiting for its grant
     stream_workers_->Stop();
   }
@@ -69,6 +87,7 @@ class Database {
   explicit Database(DatabaseOptions options) : options_(std::move(options)) {}
   static int OnWalCommit(void* self, sqlite3* db, const char* schema, int frames_in_wal);
   static std::unique_ptr<WorkerPool> MakeReadWorkers();
+  static std::unique_ptr<WorkerPool> MakeDumpWorkers();
 
   DatabaseOptions options_;
   std::filesystem::path file_;
@@ -79,11 +98,13 @@ class Database {
   std::unique_ptr<LogCompactor> compactor_;
   std::atomic<uint64_t> replication_index_{0};
   int frames_in_wal_ = 0;  // under the write lock (the writer, or the holder of its grant)
+  std::atomic<int> long_reads_{0};
   std::unique_ptr<ReadPool> readers_;
   std::unique_ptr<ReadPool> own_connections_;
   std::unique_ptr<Writer> writer_;
   // Last: stopped (joined) first, while the pools its jobs use still exist.
   std::unique_ptr<WorkerPool> read_workers_ = MakeReadWorkers();
+  std::unique_ptr<WorkerPool> dump_workers_ = MakeDumpWorkers();
   std::unique_ptr<WorkerPool> stream_workers_ = std::make_unique<WorkerPool>(2, 256);
 };
 

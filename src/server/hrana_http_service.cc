@@ -3,8 +3,6 @@
 // back.
 #include "server/hrana_http_service.h"
 
-#include <fmt/format.h>
-
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -20,6 +18,8 @@
 #include "hrana/protobuf_codec.h"
 #include "hrana/request_executor.h"
 #include "hrana/stmt_executor.h"
+#include "server/dump_endpoint.h"
+#include "server/http_authorization.h"
 #include "server/request_runner.h"
 
 namespace edgelite::server {
@@ -150,6 +150,7 @@ asio::awaitable<HttpResponse> HranaHttpService::Handle(HttpRequest request) {
     if (path == "/health") co_return HttpResponse::Empty(200);
     if (path == "/version") co_return HttpResponse::Text(200, std::string(kVersionText));
     if (path == "/v1") co_return HttpResponse::Text(200, "This is sqld HTTP API v1");
+    if (path == "/dump") co_return ServeDump(request, *database_, *authenticator_);
     // The version probes: hrana-client picks its protocol (and encoding) from these.
     if (path == "/v2" || path == "/v3" || path == "/v3-protobuf") {
       co_return HttpResponse::Text(200, "Hello, this is HTTP API v2 (Hrana over HTTP)");
@@ -167,20 +168,9 @@ asio::awaitable<HttpResponse> HranaHttpService::Handle(HttpRequest request) {
                path == "/v3-protobuf/pipeline" || path == "/v3-protobuf/cursor";
   if (!known) co_return HttpResponse::Empty(404);
 
-  const std::string* authorization = request.Header("authorization");
-  if (!authorization) authorization = request.Header("x-authorization");
-  auth::AuthOutcome outcome = authenticator_->AuthenticateHeader(
-      authorization ? std::optional<std::string_view>(*authorization) : std::nullopt);
-  if (auto* failure = std::get_if<auth::AuthFailure>(&outcome)) {
-    co_return HttpResponse::Json(
-        401, hrana::json::EncodeRequestError(fmt::format("Unauthorized: `{}`", failure->message)));
-  }
-  const auth::Grant& grant = std::get<auth::Grant>(outcome);
-  if (!grant.Allows(auth::Permission::kRead, database_->name())) {
-    // Not "forbidden": whether a namespace exists is not told to those who may not see it.
-    co_return HttpResponse::Json(404, hrana::json::EncodeRequestError(fmt::format(
-                                          "Namespace `{}` doesn't exist", database_->name())));
-  }
+  auto authorized = AuthorizeRead(request, *authenticator_, database_->name());
+  if (auto* refusal = std::get_if<HttpResponse>(&authorized)) co_return std::move(*refusal);
+  const auth::Grant& grant = std::get<auth::Grant>(authorized);
   Caller caller{grant.Allows(auth::Permission::kWrite, database_->name())};
 
   if (path == "/v2/pipeline") {
@@ -202,7 +192,7 @@ asio::awaitable<HttpResponse> HranaHttpService::Handle(HttpRequest request) {
 
 std::variant<std::shared_ptr<Stream>, HttpResponse> HranaHttpService::TakeStream(
     const std::optional<std::string>& baton) {
-  auto checked_out = baton ? streams_->CheckOut(*baton) : streams_->Open(database_);
+  auto checked_out = baton ? streams_->CheckOut(database_, *baton) : streams_->Open(database_);
   if (auto* problem = std::get_if<BatonProblem>(&checked_out))
     return BatonProblemResponse(*problem);
   return std::get<std::shared_ptr<Stream>>(std::move(checked_out));

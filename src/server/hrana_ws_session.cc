@@ -57,7 +57,7 @@ constexpr std::array<RequestKind, 12> kRequestKinds = {{
     {"describe", ProtocolVersion::kV2},
     {"store_sql", ProtocolVersion::kV2},
     {"close_sql", ProtocolVersion::kV2},
-    {"get_autocommit", ProtocolVersion::kV3},
+    {"get_autocommit", hrana::kAutocommitSince},
 }};
 static_assert(kRequestKinds.size() == std::variant_size_v<ws::Request>);
 

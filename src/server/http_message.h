@@ -2,12 +2,15 @@
 // (routing, Hrana, auth) never include Boost.Beast; only the listener translates to and from it.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace edgelite::server {
+
+class StreamedBody;
 
 struct HttpRequest {
   std::string method;                                        // "GET", "POST", ...
@@ -35,6 +38,8 @@ struct HttpResponse {
   std::string content_type;  // empty: no Content-Type header
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set: the body comes from here, sent as it is produced (chunked), and `body` is unused.
+  std::shared_ptr<StreamedBody> streamed_body = nullptr;
 
   static HttpResponse Text(int status, std::string body) {
     return HttpResponse{status, "text/plain; charset=utf-8", std::move(body), {}};

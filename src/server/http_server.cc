@@ -14,12 +14,14 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/text.h"
 #include "hrana/json_codec.h"
 #include "server/request_runner.h"
 #include "server/response_compression.h"
+#include "server/streamed_body.h"
 #include "server/websocket_transport.h"
 
 namespace edgelite::server {
@@ -67,9 +69,13 @@ std::string ResponseHead(const HttpResponse& response, unsigned version, bool ke
   if (!response.content_type.empty()) append_field("content-type", response.content_type);
   for (const auto& [name, value] : response.headers) append_field(name, value);
   append_field("access-control-allow-origin", "*");  // CORS as sqld: any origin
-  head += "content-length: ";
-  append_number(response.body.size());
-  head += "\r\n";
+  if (!response.streamed_body) {
+    head += "content-length: ";
+    append_number(response.body.size());
+    head += "\r\n";
+  } else if (version >= 11) {
+    head += "transfer-encoding: chunked\r\n";
+  }  // else HTTP/1.0: the body ends where the connection does
   if (!keep_alive) {
     head += "connection: close\r\n";
   } else if (version < 11) {
@@ -87,6 +93,44 @@ asio::awaitable<boost::system::error_code> WriteResponse(beast::tcp_stream& stre
   stream.expires_after(kWriteTimeout);
   auto [error, written] = co_await asio::async_write(stream, buffers, kAsTuple);
   co_return error;
+}
+
+// A streamed body: the head once the first bytes are there (or, if the body failed before any,
+// the producer's error response instead), then each piece as it comes, as a chunk (HTTP/1.1) or
+// as is (HTTP/1.0, which ends the body by closing the connection). A body that fails later is cut
+// short by closing the connection without the last chunk. Clears `keep_alive` when the connection
+// must close.
+asio::awaitable<boost::system::error_code> WriteStreamedResponse(beast::tcp_stream& stream,
+                                                                 const HttpResponse& response,
+                                                                 unsigned version,
+                                                                 bool& keep_alive) {
+  StreamedBody& body = *response.streamed_body;
+  // However this ends (a failed write, a timeout, shutdown), the producer stops.
+  struct AbandonAtExit {
+    StreamedBody& body;
+    ~AbandonAtExit() { body.Abandon(); }
+  } abandon{body};
+  StreamedBody::Piece piece = co_await body.Next();
+  if (piece.failure) co_return co_await WriteResponse(stream, *piece.failure, version, keep_alive);
+  bool chunked = version >= 11;
+  keep_alive = keep_alive && chunked;
+  std::string head = ResponseHead(response, version, keep_alive);
+  while (true) {
+    std::string framing = std::exchange(head, std::string());  // the head goes with the first bytes
+    if (piece.end) {
+      if (piece.failure) co_return asio::error::connection_aborted;
+      if (chunked) framing += "0\r\n\r\n";
+    } else if (chunked) {
+      framing += fmt::format("{:x}\r\n", piece.data.size());
+    }
+    std::string_view trailer = chunked && !piece.end ? "\r\n" : "";
+    std::array<asio::const_buffer, 3> buffers{asio::buffer(framing), asio::buffer(piece.data),
+                                              asio::buffer(trailer)};
+    stream.expires_after(kWriteTimeout);
+    auto [error, written] = co_await asio::async_write(stream, buffers, kAsTuple);
+    if (error || piece.end) co_return error;
+    piece = co_await body.Next();
+  }
 }
 
 Result<tcp::endpoint> ParseListenAddress(const std::string& text) {
@@ -372,6 +416,12 @@ asio::awaitable<void> HttpServer::Impl::Serve(tcp::socket socket, bool websocket
       request.remote_address = remote_address;
       stream.expires_never();
       response = co_await service->Handle(std::move(request));
+      if (response.streamed_body) {
+        keep_alive = keep_alive && !stopped;
+        if (co_await WriteStreamedResponse(stream, response, version, keep_alive) || !keep_alive)
+          break;
+        continue;
+      }
       if (response.status >= 400 && response.status != 404) {
         spdlog::info("{} {} -> {}: {}", raw.method_string(), raw.target(), response.status,
                      response.body.substr(0, 200));

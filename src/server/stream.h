@@ -59,6 +59,15 @@ struct Stream {
     return pin != Pin::kNone && connection.get() && !connection.get()->autocommit();
   }
 
+  // Whether the stream holds nothing but its session values: no connection (so no transaction and
+  // no state on one), no stored SQL, no timed-out transaction its client has yet to end. Expiry
+  // loses nothing of such a stream, and a baton issued while it is so revives it
+  // (StreamRegistry). `pin` first: the writer may set transaction_timed_out of a stream that holds
+  // its own connection.
+  bool stateless() const {
+    return pin == Pin::kNone && !state.transaction_timed_out && sql_store.empty();
+  }
+
   const uint64_t id;
   Database* const database;
   hrana::SqlStore sql_store;

@@ -14,16 +14,17 @@ std::variant<std::shared_ptr<Stream>, BatonProblem> StreamRegistry::Open(Databas
   return std::make_shared<Stream>(id, database, limits_.max_sql_count, limits_.max_sql_bytes);
 }
 
+// The database is checked twice: by the baton's signature (it names the database), and against
+// the stream's own, for a database that took the name of one that was dropped.
 std::variant<std::shared_ptr<Stream>, BatonProblem> StreamRegistry::CheckOut(
-    std::string_view baton) {
-  std::optional<BatonContent> content = batons_.Decode(baton);
+    Database* database, std::string_view baton) {
+  std::optional<BatonContent> content = batons_.Decode(database->name(), baton);
   if (!content) return BatonProblem::kInvalid;
   std::lock_guard lock(mutex_);
   auto found = streams_.find(content->stream_id);
-  if (found == streams_.end()) {
-    return expired_.contains(content->stream_id) ? BatonProblem::kExpired : BatonProblem::kInvalid;
-  }
+  if (found == streams_.end()) return Revive(database, *content);
   Entry& entry = found->second;
+  if (entry.stream->database != database) return BatonProblem::kInvalid;
   if (entry.checked_out || entry.stream->sequence != content->sequence) {
     return BatonProblem::kReused;
   }
@@ -31,21 +32,57 @@ std::variant<std::shared_ptr<Stream>, BatonProblem> StreamRegistry::CheckOut(
   return entry.stream;
 }
 
+// The revived stream is registered under its id again, checked out, and its record dropped, so
+// its batons stay single-use: an older one is kReused, the same one again too while it runs.
+std::variant<std::shared_ptr<Stream>, BatonProblem> StreamRegistry::Revive(
+    Database* database, const BatonContent& content) {
+  auto found = retired_.find(content.stream_id);
+  if (found != retired_.end()) {
+    const Retired& retired = found->second;
+    if (retired.database != database || !retired.latest_sequence) return BatonProblem::kInvalid;
+    if (!content.stateless || content.sequence != *retired.latest_sequence) {
+      return BatonProblem::kExpired;
+    }
+  } else if (!content.stateless) {
+    return BatonProblem::kInvalid;  // closed, or expired and forgotten
+  }
+  if (streams_.size() >= limits_.max_streams) return BatonProblem::kTooManyStreams;
+  auto stream = std::make_shared<Stream>(content.stream_id, database, limits_.max_sql_count,
+                                         limits_.max_sql_bytes);
+  stream->sequence = content.sequence;
+  stream->state.session = content.session;
+  stream->registered = true;
+  streams_.emplace(stream->id, Entry{.stream = stream, .checked_out = true, .revivable = true});
+  registered_.store(streams_.size(), std::memory_order_relaxed);
+  if (found != retired_.end()) retired_.erase(found);
+  return stream;
+}
+
 std::string StreamRegistry::CheckIn(std::shared_ptr<Stream> stream) {
   std::lock_guard lock(mutex_);
   stream->sequence += 1;
   stream->last_used = std::chrono::steady_clock::now();
-  auto [entry, inserted] = streams_.try_emplace(stream->id, Entry{stream, false});
+  auto [entry, inserted] = streams_.try_emplace(stream->id, Entry{stream});
   entry->second.checked_out = false;
   stream->registered = true;
   if (inserted) registered_.store(streams_.size(), std::memory_order_relaxed);
-  return batons_.Encode(BatonContent{stream->id, stream->sequence});
+  BatonContent content{stream->id, stream->sequence, stream->stateless(), stream->state.session};
+  entry->second.revivable |= content.stateless;
+  return batons_.Encode(stream->database->name(), content);
 }
 
 void StreamRegistry::Forget(const Stream& stream) {
   if (!stream.registered) return;  // checked out by the caller: nobody else can register it
   std::lock_guard lock(mutex_);
-  if (streams_.erase(stream.id)) registered_.store(streams_.size(), std::memory_order_relaxed);
+  auto found = streams_.find(stream.id);
+  if (found == streams_.end()) return;
+  // A stateless baton of it would revive it: its record makes that baton fail instead.
+  if (found->second.revivable) {
+    retired_.insert_or_assign(stream.id,
+                              Retired{std::chrono::steady_clock::now(), stream.database, {}});
+  }
+  streams_.erase(found);
+  registered_.store(streams_.size(), std::memory_order_relaxed);
 }
 
 std::vector<std::shared_ptr<Stream>> StreamRegistry::TakeExpired(
@@ -55,7 +92,8 @@ std::vector<std::shared_ptr<Stream>> StreamRegistry::TakeExpired(
   for (auto it = streams_.begin(); it != streams_.end();) {
     const Entry& entry = it->second;
     if (!entry.checked_out && now - entry.stream->last_used >= limits_.idle_timeout) {
-      expired_.emplace(it->first, now);
+      const Stream& stream = *entry.stream;
+      retired_.insert_or_assign(it->first, Retired{now, stream.database, stream.sequence});
       expired.push_back(entry.stream);
       it = streams_.erase(it);
     } else {
@@ -63,8 +101,8 @@ std::vector<std::shared_ptr<Stream>> StreamRegistry::TakeExpired(
     }
   }
   registered_.store(streams_.size(), std::memory_order_relaxed);
-  std::erase_if(expired_,
-                [&](const auto& item) { return now - item.second > limits_.expired_memory; });
+  std::erase_if(retired_,
+                [&](const auto& item) { return now - item.second.since > limits_.expired_memory; });
   return expired;
 }
 

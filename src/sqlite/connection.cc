@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <strings.h>
 
-#include "sqlite/library.h"
 #include "sqlite/pragma_policy.h"
 #include "sqlite/sql_text.h"
 
@@ -25,7 +24,10 @@ int Connection::Authorize(void* self, int action, const char* arg1, const char* 
       // A file would let a client open any file the server can reach. An empty name is a private
       // temporary database (VACUUM attaches one itself, outside Prepare); a name computed by an
       // expression or bound as an argument (null here) could be any file.
-      if (arg1 == nullptr || *arg1 != '\0') return SQLITE_DENY;
+      if (arg1 == nullptr || *arg1 != '\0') {
+        if (facts) facts->attaches_file = true;
+        return SQLITE_DENY;
+      }
       client_state();
       return SQLITE_OK;
     case SQLITE_DETACH:
@@ -125,7 +127,6 @@ StatementLease::~StatementLease() {
 }
 
 Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptions& options) {
-  ConfigureLibrary();
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (options.create) flags |= SQLITE_OPEN_CREATE;
@@ -164,6 +165,16 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptions& op
                              &Connection::ChangesFunction, nullptr, nullptr, nullptr);
   sqlite3_create_function_v2(db, "total_changes", 0, SQLITE_UTF8, connection.get(),
                              &Connection::TotalChangesFunction, nullptr, nullptr, nullptr);
+  if (!options.server_database_name.empty()) {
+    sqlite3_create_function_v2(
+        db, "libsql_server_database_name", 0, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+        new std::string(options.server_database_name),
+        [](sqlite3_context* context, int, sqlite3_value**) {
+          const auto* name = static_cast<const std::string*>(sqlite3_user_data(context));
+          sqlite3_result_text(context, name->data(), int(name->size()), SQLITE_STATIC);
+        },
+        nullptr, nullptr, [](void* name) { delete static_cast<std::string*>(name); });
+  }
   return connection;
 }
 
@@ -304,12 +315,16 @@ size_t Connection::FirstStatementEnd(std::string_view sql) {
 
 Result<Connection::Prepared> Connection::Prepare(std::string_view sql, SqliteError* error,
                                                  bool use_cache) {
+  // Turso's BEGIN CONCURRENT goes to SQLite as BEGIN IMMEDIATE (sql_text.h), in a text as long as
+  // `sql`: offsets into the one are offsets into the other.
+  std::optional<std::string> concurrent = BeginConcurrentAsImmediate(sql);
+  std::string_view parsed = concurrent ? std::string_view(*concurrent) : sql;
   // SQLite copies the text it is given (unless it ends in a NUL), and hashing a text for the cache
   // reads all of it: a sequence that prepares what is left of its text, statement after statement,
   // would take quadratic time (900 KB of "SELECT 1;" took 14 s). A long text is cut after its first
   // statement, and looked up in the cache only if nothing but blanks follows.
-  std::string_view text = sql;
-  if (sql.size() > kSplitWindow) text = sql.substr(0, FirstStatementEnd(sql));
+  std::string_view text = parsed;
+  if (parsed.size() > kSplitWindow) text = parsed.substr(0, FirstStatementEnd(parsed));
   if (use_cache && (text.size() == sql.size() || IsBlankSql(sql.substr(text.size())))) {
     if (std::unique_ptr<Statement> cached = cache_.Take(sql)) {
       // Only texts holding exactly one statement are cached, so the tail is empty.
@@ -343,9 +358,15 @@ Result<Connection::Prepared> Connection::Prepare(std::string_view sql, SqliteErr
   }
   if (rc != SQLITE_OK) {
     *error = ErrorFromConnection(db_, rc);
+    // SQLite says only "not authorized". sqld attaches only other databases of the same server
+    // that allow it; this server holds one.
+    if (facts.attaches_file) {
+      error->message = "ATTACH is not allowed: a statement may attach only another database of "
+                       "this server, and this server serves one database";
+    }
     return Status::InvalidArgument(error->message);
   }
-  std::string_view rest = tail ? sql.substr(size_t(tail - sql.data())) : std::string_view();
+  std::string_view rest = tail ? sql.substr(size_t(tail - parsed.data())) : std::string_view();
   if (!handle) return Prepared{std::nullopt, rest};
   auto statement = std::make_unique<Statement>(handle);
   statement->set_facts(facts);

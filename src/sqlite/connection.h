@@ -24,6 +24,9 @@ enum class Durability { kRelaxed, kStrong };
 
 struct ConnectionOptions {
   std::string path;
+  // What `libsql_server_database_name()` answers on this connection (sqld's: the namespace it
+  // serves); empty: the function is not defined.
+  std::string server_database_name;
   bool create = false;      // create the file (and set WAL + page size) if missing
   bool query_only = false;  // a read connection: any write fails with SQLITE_READONLY
   Durability durability = Durability::kRelaxed;
@@ -35,7 +38,7 @@ struct ConnectionOptions {
   int busy_timeout_ms = 5000;
   std::string vfs;  // empty: SQLite's default VFS
   // Commits that leave this many WAL frames checkpoint on this connection; 0: never (the server's
-  // writer owns checkpoints, so that they never overlap a WAL restart).
+  // writer, which captures every commit into the frame log, owns checkpoints).
   int wal_autocheckpoint = 1000;
   // A connection that one client's stream owns may take that client's state (TEMP objects,
   // ATTACH, settings). On any other (pooled readers, the writer) setting PRAGMAs prepare as
@@ -169,6 +172,10 @@ class SessionScope {
   ~SessionScope();
   SessionScope(const SessionScope&) = delete;
   SessionScope& operator=(const SessionScope&) = delete;
+
+  // The statement failed before it ran (it no longer prepares): SQLite left changes() as the
+  // connection's last statement set it, perhaps another session's, so the session keeps its own.
+  void StatementNeverRan() { counts_changes_ = false; }
 
  private:
   Connection& connection_;

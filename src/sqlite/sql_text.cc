@@ -126,6 +126,14 @@ std::string_view SkipCommonTableExpressions(std::string_view& text) {
   return {};
 }
 
+// The first word of the first statement in `text`; advances `text` past it. Empty statements
+// before it are skipped, as SQLite's parser does: a text cut from a sequence may start with them.
+std::string_view FirstWord(std::string_view& text) {
+  text = SkipBlanks(text);
+  while (!text.empty() && text.front() == ';') text = SkipBlanks(text.substr(1));
+  return NextWord(text);
+}
+
 }  // namespace
 
 std::string_view SkipBlanks(std::string_view text) {
@@ -160,16 +168,16 @@ bool IsBlankSql(std::string_view text) {
 }
 
 StatementKind ClassifyStatement(std::string_view sql) {
-  // Empty statements before the first are skipped, as SQLite's parser does: a text cut from a
-  // sequence may start with them.
-  std::string_view rest = SkipBlanks(sql);
-  while (!rest.empty() && rest.front() == ';') rest = SkipBlanks(rest.substr(1));
-  std::string_view first = NextWord(rest);
+  std::string_view rest = sql;
+  std::string_view first = FirstWord(rest);
   // A WITH clause belongs to the statement after it: `WITH x AS (...) INSERT ...` counts changes
   // as an INSERT does.
   if (WordIs(first, "WITH")) first = SkipCommonTableExpressions(rest);
   if (WordIs(first, "BEGIN")) {
     std::string_view next = NextWord(rest);
+    // Turso's syntax has CONCURRENT right after BEGIN; after TRANSACTION, SQLite reads it as the
+    // transaction's name.
+    if (WordIs(next, "CONCURRENT")) return StatementKind::kBeginImmediate;
     if (WordIs(next, "TRANSACTION")) next = NextWord(rest);
     if (WordIs(next, "READONLY")) return StatementKind::kBeginReadOnly;
     if (WordIs(next, "IMMEDIATE") || WordIs(next, "EXCLUSIVE")) {
@@ -194,6 +202,19 @@ StatementKind ClassifyStatement(std::string_view sql) {
     return StatementKind::kSchemaChange;
   }
   return StatementKind::kOther;
+}
+
+std::optional<std::string> BeginConcurrentAsImmediate(std::string_view sql) {
+  static constexpr std::string_view kConcurrent = "CONCURRENT";
+  static constexpr std::string_view kImmediate = "IMMEDIATE ";
+  static_assert(kConcurrent.size() == kImmediate.size());
+  std::string_view rest = sql;
+  if (!WordIs(FirstWord(rest), "BEGIN")) return std::nullopt;
+  std::string_view mode = NextWord(rest);
+  if (!WordIs(mode, kConcurrent)) return std::nullopt;
+  std::string text(sql);
+  text.replace(size_t(mode.data() - sql.data()), mode.size(), kImmediate);
+  return text;
 }
 
 bool IsTransactionControl(StatementKind kind) {

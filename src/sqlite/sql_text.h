@@ -4,13 +4,15 @@
 // which result fields it reports.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace edgelite::sqlite {
 
 enum class StatementKind {
   kBegin,           // BEGIN [DEFERRED]: takes the write lock only when it first writes
-  kBeginImmediate,  // BEGIN IMMEDIATE or EXCLUSIVE
+  kBeginImmediate,  // BEGIN IMMEDIATE, EXCLUSIVE or CONCURRENT (see BeginConcurrentAsImmediate)
   kBeginReadOnly,  // libSQL's "BEGIN [TRANSACTION] READONLY"
   kCommit,         // COMMIT or END
   kRollback,       // ROLLBACK of the whole transaction
@@ -29,6 +31,12 @@ enum class StatementKind {
 // The kind of the first statement in `sql` (leading blanks, comments and empty statements skipped;
 // a leading WITH clause belongs to the statement that follows it).
 StatementKind ClassifyStatement(std::string_view sql);
+
+// Turso's `BEGIN CONCURRENT [TRANSACTION]` (its MVCC transactions, which stock SQLite does not
+// parse) as edgelite runs it, an IMMEDIATE transaction: `sql` with CONCURRENT replaced by
+// "IMMEDIATE " (as long, so that offsets into either text hold for the other), or nullopt when
+// `sql` does not start with it.
+std::optional<std::string> BeginConcurrentAsImmediate(std::string_view sql);
 
 // True for statements that control transactions and so cannot run inside another one.
 bool IsTransactionControl(StatementKind kind);

@@ -84,4 +84,12 @@ void Statement::Reset() {
   sqlite3_clear_bindings(handle_);
 }
 
+bool Statement::PreparesAgain() const {
+  sqlite3_stmt* fresh = nullptr;
+  int rc = sqlite3_prepare_v3(sqlite3_db_handle(handle_), sqlite3_sql(handle_), -1, 0, &fresh,
+                              nullptr);
+  sqlite3_finalize(fresh);
+  return rc == SQLITE_OK;
+}
+
 }  // namespace edgelite::sqlite

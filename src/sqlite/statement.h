@@ -18,6 +18,7 @@ namespace edgelite::sqlite {
 struct StatementFacts {
   bool changes_session = false;  // TEMP objects, ATTACH/DETACH, a connection setting
   bool sets_pragma = false;      // PRAGMA name = value, or the call form of a setting
+  bool attaches_file = false;    // ATTACH of a database file (refused)
 };
 
 class Statement {
@@ -54,6 +55,10 @@ class Statement {
 
   // Makes the statement ready for another execution: resets it and clears its bindings.
   void Reset();
+
+  // Whether its text still prepares on its connection. A statement whose schema changed is
+  // prepared again as it steps; when that fails, the step fails without the statement having run.
+  bool PreparesAgain() const;
 
   const StatementFacts& facts() const { return facts_; }
   void set_facts(StatementFacts facts) { facts_ = facts; }

@@ -10,7 +10,6 @@
 #include <map>
 #include <new>
 
-#include "sqlite/library.h"
 #include "wal/wal_capture.h"
 
 namespace edgelite::wal {
@@ -27,8 +26,6 @@ struct CaptureFile {
   CaptureFile* wal = nullptr;           // a main database: its open WAL, if any
   bool holds_write = false;             // this connection holds WAL_WRITE_LOCK
   bool in_checkpoint = false;           // between SQLITE_FCNTL_CKPT_START and CKPT_DONE
-  bool holds_checkpoint = false;        // this connection holds WAL_CKPT_LOCK
-  bool checkpoint_for_restart = false;  // ...taken by the shim to guard a WAL restart
 };
 
 namespace {
@@ -248,8 +245,6 @@ int ShmMap(sqlite3_file* file, int region, int size, int extend, void volatile**
 
 // Lock offsets: 0 = WRITE, 1 = CKPT, 2 = RECOVER, 3 + i = READ(i).
 constexpr int kCheckpointLock = 1;
-constexpr int kRead1Lock = 4;
-constexpr int kRestartLockCount = 4;  // READ(1..4): what walRestartLog takes to restart the WAL
 
 int ShmLock(sqlite3_file* file, int offset, int count, int flags) {
   CaptureFile* f = AsCapture(file);
@@ -258,7 +253,6 @@ int ShmLock(sqlite3_file* file, int offset, int count, int flags) {
   const bool covers_write = offset == 0;
   const bool covers_checkpoint = offset <= kCheckpointLock && offset + count > kCheckpointLock;
   const bool exclusive = (flags & SQLITE_SHM_EXCLUSIVE) != 0;
-  const bool restart_locks = offset == kRead1Lock && count == kRestartLockCount;
 
   if ((flags & SQLITE_SHM_LOCK) && exclusive) {
     // A checkpointer that is not the WRITE holder (recovery asks for CKPT while holding WRITE):
@@ -267,28 +261,7 @@ int ShmLock(sqlite3_file* file, int offset, int count, int flags) {
         f->state->ShouldRefuseCheckpoint(f)) {
       return SQLITE_BUSY;
     }
-    // The WAL-reset bug of SQLite < 3.51.3 (docs/wal-replication.md §1, §7) needs a WAL restart
-    // to overlap a running checkpoint. A writer restarting the WAL (WRITE held, asking for
-    // READ(1..4)) must therefore also hold CKPT; if a checkpoint holds it, BUSY makes SQLite
-    // append to the WAL instead of restarting it. A RESTART/TRUNCATE checkpoint already holds it.
-    bool guard_restart = restart_locks && f->holds_write && !f->holds_checkpoint;
-    if (guard_restart) {
-      int rc = real->pMethods->xShmLock(real, kCheckpointLock, 1,
-                                        SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE);
-      if (rc != SQLITE_OK) return rc;
-    }
     int rc = real->pMethods->xShmLock(real, offset, count, flags);
-    if (guard_restart) {
-      if (rc == SQLITE_OK) {
-        f->holds_checkpoint = true;
-        f->checkpoint_for_restart = true;
-      } else {
-        real->pMethods->xShmLock(real, kCheckpointLock, 1,
-                                 SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE);
-      }
-      return rc;
-    }
-    if (rc == SQLITE_OK && covers_checkpoint) f->holds_checkpoint = true;
     if (rc != SQLITE_OK || !covers_write) return rc;
     f->state->NoteWriteLock(f, true);
     if (Status status = f->state->CatchUp(f); !status.ok()) {
@@ -312,16 +285,7 @@ int ShmLock(sqlite3_file* file, int offset, int count, int flags) {
     }
     f->state->NoteWriteLock(f, false);
   }
-  int rc = real->pMethods->xShmLock(real, offset, count, flags);
-  if ((flags & SQLITE_SHM_UNLOCK) && exclusive) {
-    if (covers_checkpoint) f->holds_checkpoint = false;
-    if (restart_locks && f->checkpoint_for_restart) {
-      real->pMethods->xShmLock(real, kCheckpointLock, 1, SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE);
-      f->checkpoint_for_restart = false;
-      f->holds_checkpoint = false;
-    }
-  }
-  return rc;
+  return real->pMethods->xShmLock(real, offset, count, flags);
 }
 
 void ShmBarrier(sqlite3_file* file) {
@@ -579,8 +543,6 @@ Status CaptureState::CatchUp(CaptureFile* file) {
 Status RegisterCaptureVfs() {
   static std::once_flag once;
   static int result = SQLITE_OK;
-  // Registering initializes SQLite: the process-wide settings must come first.
-  sqlite::ConfigureLibrary();
   std::call_once(once, [] {
     sqlite3_vfs* unix = Unix();
     if (!unix) {

@@ -1,6 +1,6 @@
 // When and how a primary checkpoints (docs/wal-replication.md §7). Safety does not depend on this
-// policy: the capture VFS keeps checkpoints from copying frames that are not logged yet and keeps
-// WAL restarts from overlapping a checkpoint (SQLite 3.40's WAL-reset bug). The policy only bounds
+// policy: the capture VFS keeps checkpoints from copying frames that are not logged yet (and the
+// WAL-reset bug that SQLite 3.40 had is fixed in the SQLite edgelite builds). The policy only bounds
 // the WAL's size: PASSIVE checkpoints between transactions once the WAL holds
 // `passive_after_frames` frames (never blocking anyone), and a TRUNCATE once it holds
 // `truncate_after_frames`, which waits for readers and writers up to the connection's busy timeout

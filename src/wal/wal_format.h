@@ -1,5 +1,6 @@
-// The SQLite WAL file format (`<db>-wal`) as SQLite 3.40 writes it: the 32-byte file header, the
-// 24-byte frame headers and the cumulative checksum that chains them (docs/wal-replication.md §2).
+// The SQLite WAL file format (`<db>-wal`), unchanged since SQLite 3.7.0: the 32-byte file header,
+// the 24-byte frame headers and the cumulative checksum that chains them (docs/wal-replication.md
+// §2).
 // Frame capture reads WAL files written by SQLite and must accept exactly what SQLite's own
 // recovery accepts (walDecodeFrame, walIndexRecover); the encoders exist so that tests can build
 // WAL files byte by byte.

@@ -1,4 +1,4 @@
-// The wal-index header (`<db>-shm` bytes 0..135) as SQLite 3.40 lays it out
+// The wal-index header (`<db>-shm` bytes 0..135), frozen since SQLite 3.7.0
 // (docs/wal-replication.md §3.1): two copies of a 48-byte WalIndexHdr followed by the checkpoint
 // info. Frame capture reads it to learn which WAL frames are committed (mxFrame) and in which WAL
 // generation (the salts). The layout is frozen: sqlite3WalOpen asserts these sizes.

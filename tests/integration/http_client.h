@@ -30,8 +30,13 @@ struct HttpResponse {
 
 // Parses one response at the start of `buffer`. Returns the number of bytes it took, 0 when more
 // bytes are needed, or an error for a response that is not HTTP/1.1. A response without
-// Content-Length ends where the connection does, so it is complete only once `peer_closed`.
+// Content-Length ends where the connection does, so it is complete only once `peer_closed`; a
+// chunked one that the connection ends before its last chunk is an error.
 Result<size_t> ParseHttpResponse(std::string_view buffer, bool peer_closed, HttpResponse& out);
+
+// Decodes a chunked body at the start of `buffer` into `body`: the bytes it took (through the
+// last chunk), or 0 while it is incomplete.
+Result<size_t> ParseChunkedBody(std::string_view buffer, std::string& body);
 
 // A request with a Host header, and Content-Length when it has a body or is a POST.
 std::string FormatRequest(std::string_view method, std::string_view target,

@@ -115,8 +115,10 @@ TEST_F(MalformedRequestTest, UnknownTypesAreNamed) {
        R"(at requests[0].type: unknown request type "open_sesame")"},
       {"/v3/pipeline", R"({"requests":[{"type":"execute","stmt":{"sql":"SELECT 1"}},{"type":7}]})",
        "at requests[1].type: expected a string, got the number 7"},
-      // A Hrana 3 request on the Hrana 2 route.
-      {"/v2/pipeline", R"({"requests":[{"type":"get_autocommit"}]})", "needs Hrana 3"},
+      // A condition Hrana 1 does not have (hrana/protocol_version.h).
+      {"/v1/batch",
+       R"({"batch":{"steps":[{"condition":{"type":"is_autocommit"},"stmt":{"sql":"SELECT 1"}}]}})",
+       "needs Hrana 2"},
       {"/v3/pipeline", PipelineWithArg(R"({"type":"bool","value":true})"),
        R"(unknown value type "bool")"},
       {"/v3/cursor",

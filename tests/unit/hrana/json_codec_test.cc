@@ -279,12 +279,16 @@ TEST(JsonCodecPipeline, RejectsOutOfRangeSqlIds) {
             "2147483647, got the string \"1\"");
 }
 
-TEST(JsonCodecPipeline, GetAutocommitNeedsHrana3) {
+// Hrana 3 by the spec, accepted from Hrana 2 on (hrana/protocol_version.h): on /v2/pipeline too.
+TEST(JsonCodecPipeline, GetAutocommitNeedsHrana2) {
   const std::string body = R"({"requests":[{"type":"get_autocommit"}]})";
   EXPECT_TRUE(DecodePipelineRequest(body, ProtocolVersion::kV3).ok());
-  EXPECT_EQ(ErrorOf(DecodePipelineRequest(body, ProtocolVersion::kV2)),
+  Result<PipelineRequest> v2 = DecodePipelineRequest(body, ProtocolVersion::kV2);
+  ASSERT_TRUE(v2.ok()) << v2.status().message();
+  EXPECT_TRUE(std::holds_alternative<GetAutocommitRequest>(v2->requests.at(0)));
+  EXPECT_EQ(ErrorOf(DecodePipelineRequest(body, ProtocolVersion::kV1)),
             "invalid request body at requests[0].type: the \"get_autocommit\" request needs "
-            "Hrana 3 or later, but this request uses Hrana 2");
+            "Hrana 2 or later, but this request uses Hrana 1");
 }
 
 // ---
@@ -508,16 +512,19 @@ TEST(JsonCodecBatch, NullConditionMeansNone) {
   EXPECT_FALSE(std::get<BatchRequest>(request->requests[0]).batch.steps[0].condition.has_value());
 }
 
-TEST(JsonCodecBatch, IsAutocommitNeedsHrana3) {
-  EXPECT_EQ(
-      ConditionError(R"({"type":"not","cond":{"type":"is_autocommit"}})", ProtocolVersion::kV2),
-      "invalid request body at requests[0].batch.steps[0].condition.cond.type: the "
-      "\"is_autocommit\" condition needs Hrana 3 or later, but this request uses Hrana 2");
+// The Turso sync client's push batch on /v2/pipeline (docs/turso-sync.md §1.1.2) decodes; Hrana 1
+// (/v1/batch) still refuses the condition.
+TEST(JsonCodecBatch, IsAutocommitNeedsHrana2) {
+  BatchCond cond =
+      DecodeCondition(R"({"type":"not","cond":{"type":"is_autocommit"}})", ProtocolVersion::kV2);
+  EXPECT_EQ(cond.kind, BatchCond::Kind::kNot);
+  ASSERT_EQ(cond.conds.size(), 1u);
+  EXPECT_EQ(cond.conds[0].kind, BatchCond::Kind::kIsAutocommit);
   EXPECT_EQ(
       ErrorOf(DecodeV1BatchRequest(
           R"({"batch":{"steps":[{"condition":{"type":"is_autocommit"},"stmt":{"sql":"x"}}]}})")),
       "invalid request body at batch.steps[0].condition.type: the \"is_autocommit\" "
-      "condition needs Hrana 3 or later, but this request uses Hrana 1");
+      "condition needs Hrana 2 or later, but this request uses Hrana 1");
 }
 
 TEST(JsonCodecBatch, RejectsMalformedConditions) {
@@ -610,9 +617,9 @@ TEST(JsonCodecCursor, DecodesRequest) {
   EXPECT_EQ(
       ErrorOf(DecodeCursorRequest(
           R"({"batch":{"steps":[{"condition":{"type":"is_autocommit"},"stmt":{"sql":"x"}}]}})",
-          ProtocolVersion::kV2)),
+          ProtocolVersion::kV1)),
       "invalid request body at batch.steps[0].condition.type: the \"is_autocommit\" "
-      "condition needs Hrana 3 or later, but this request uses Hrana 2");
+      "condition needs Hrana 2 or later, but this request uses Hrana 1");
 }
 
 TEST(JsonCodecV1, DecodesExecuteAndBatch) {

@@ -92,6 +92,20 @@ TEST_F(RequestExecutorTest, ASequenceRunsEachStatementInTurn) {
   ResponseOf<SequenceResponse>(RunStreamRequest(context, Sequence(" ; -- nothing")));
 }
 
+// A sequence is split where SQLite ends each statement: Turso's BEGIN CONCURRENT, which stock
+// SQLite cannot parse, must not stop the split (`exec("BEGIN CONCURRENT; ...")`).
+TEST_F(RequestExecutorTest, ASequenceMayBeginAConcurrentTransaction) {
+  ExecutionContext context = Context(own_.get(), Placement::kOwn);
+  ResponseOf<SequenceResponse>(RunStreamRequest(
+      context, Sequence("BEGIN CONCURRENT; INSERT INTO t(v) VALUES ('a'); COMMIT")));
+  EXPECT_EQ(Int(*shared_, "SELECT count(*) FROM t"), 1);
+  ResponseOf<SequenceResponse>(RunStreamRequest(
+      context, Sequence("begin concurrent transaction; INSERT INTO t(v) VALUES ('b');")));
+  EXPECT_FALSE(own_->autocommit()) << "the transaction stays open";
+  ResponseOf<SequenceResponse>(RunStreamRequest(context, Sequence("ROLLBACK")));
+  EXPECT_EQ(Int(*shared_, "SELECT count(*) FROM t"), 1);
+}
+
 TEST_F(RequestExecutorTest, ASequenceStopsAtTheFirstError) {
   ExecutionContext context = Context(own_.get(), Placement::kOwn);
   RequestOutcome outcome = RunStreamRequest(
@@ -176,8 +190,11 @@ TEST_F(RequestExecutorTest, DescribingASettingHappensWhereItMayTakeEffect) {
 }
 
 TEST_F(RequestExecutorTest, GetAutocommitReportsTheStreamsTransaction) {
+  ExecutionContext v1 = Context(reader_.get(), Placement::kReader, ProtocolVersion::kV1);
+  EXPECT_EQ(FailureStatus(RunStreamRequest(v1, GetAutocommitRequest{})), 400);
   ExecutionContext v2 = Context(reader_.get(), Placement::kReader, ProtocolVersion::kV2);
-  EXPECT_EQ(FailureStatus(RunStreamRequest(v2, GetAutocommitRequest{})), 400);
+  EXPECT_TRUE(ResponseOf<GetAutocommitResponse>(RunStreamRequest(v2, GetAutocommitRequest{}))
+                  .is_autocommit);
 
   ExecutionContext reader = Context(reader_.get(), Placement::kReader);
   EXPECT_TRUE(ResponseOf<GetAutocommitResponse>(RunStreamRequest(reader, GetAutocommitRequest{}))

@@ -349,6 +349,34 @@ TEST_F(StmtExecutorTest, OnItsOwnConnectionAStreamTakesTheGrantOnlyToWrite) {
   Result(Run(context, "ROLLBACK"));
 }
 
+// @tursodatabase/serverless sends BEGIN CONCURRENT for batch(…, "concurrent"). It runs as BEGIN
+// IMMEDIATE: on a connection of the stream's own, with the write lock from BEGIN on, so nothing can
+// commit between its reads and its writes, and it never fails on a conflict.
+TEST_F(StmtExecutorTest, BeginConcurrentRunsAsAnImmediateTransaction) {
+  ExecutionContext reader = Context(reader_.get(), Placement::kReader);
+  for (const char* sql : {"BEGIN CONCURRENT", "begin concurrent transaction",
+                          " /* c */ Begin\n\tConcurrent -- x\n"}) {
+    EXPECT_EQ(EscalationOf(Run(reader, sql)), Kind::kToOwnConnection) << sql;
+  }
+  ExecutionContext read_only = Context(reader_.get(), Placement::kReader, /*may_write=*/false);
+  EXPECT_EQ(FailureStatus(Run(read_only, "BEGIN CONCURRENT")), 403) << "it takes the write lock";
+
+  FakeGrant grant(true);
+  ExecutionContext own = Context(own_.get(), Placement::kOwn);
+  own.write_grant = &grant;
+  Result(Run(own, "BEGIN CONCURRENT TRANSACTION"));
+  EXPECT_EQ(grant.acquires, 1) << "at BEGIN";
+  EXPECT_FALSE(own_->autocommit());
+  EXPECT_FALSE(shared_->Exec("BEGIN IMMEDIATE").ok()) << "another connection took the write lock";
+  Result(Run(own, "INSERT INTO t(v) VALUES ('c')"));
+  Result(Run(own, "COMMIT"));
+  EXPECT_EQ(CountT(), 1);
+  // The rest of the text is SQLite's to judge, as after any BEGIN.
+  EXPECT_EQ(ErrorCode(Run(own, "BEGIN CONCURRENT garbage")), "SQL_PARSE_ERROR");
+  EXPECT_EQ(ErrorCode(Run(own, "BEGIN CONCURRENT; SELECT 1")), "SQL_MANY_STATEMENTS");
+  EXPECT_TRUE(own_->autocommit());
+}
+
 TEST_F(StmtExecutorTest, OnItsOwnConnectionAWriteWithoutTheGrantFailsBusyWithoutEffect) {
   FakeGrant grant(false);
   ExecutionContext context = Context(own_.get(), Placement::kOwn);
@@ -415,6 +443,46 @@ TEST_F(StmtExecutorTest, SessionValuesComeFromTheStreamsStateWhereverItRuns) {
   own.state = read.state;
   Result(Run(own, "UPDATE t SET v = v || '!' WHERE id <= 3"));
   EXPECT_EQ(own.state.session, (sqlite::Session{2, 3, 5}));
+}
+
+// A cached statement whose table has gone fails in sqlite3_step, when SQLite prepares it again;
+// it never ran, and SQLite leaves the connection's changes() as it was: as for a statement that
+// fails to prepare, the stream's changes() stays its own, not the count someone else's statement
+// left on the connection.
+TEST_F(StmtExecutorTest, AStatementThatNoLongerPreparesLeavesTheStreamsChanges) {
+  struct Case {
+    const char* others;  // another stream's statement on the connection in between
+    bool refresh;        // the connection reloads its schema first (the statement is expired)
+  };
+  for (const Case& c : {Case{"INSERT INTO t(v) VALUES ('a'), ('b'), ('c')", false},
+                        Case{"DELETE FROM t WHERE id < 0", false},
+                        Case{"INSERT INTO t(v) VALUES ('x'), ('y')", true}}) {
+    SCOPED_TRACE(c.others);
+    ASSERT_TRUE(shared_->Exec("CREATE TABLE gone(x)").ok());
+    ExecutionContext stream = Context(own_.get(), Placement::kOwn);
+    stream.state.session = {5, 7, 9};
+    Result(Run(stream, "INSERT INTO gone(x) VALUES (1)"));  // now in the connection's cache
+    sqlite::Session before = stream.state.session;
+    EXPECT_EQ(before.changes, 1);
+    ExecutionContext other = Context(own_.get(), Placement::kOwn);
+    Result(Run(other, c.others));
+    ASSERT_TRUE(shared_->Exec("DROP TABLE gone").ok());
+    if (c.refresh) {
+      ASSERT_TRUE(own_->RefreshSchema().ok());
+    }
+    StmtOutcome outcome = Run(stream, "INSERT INTO gone(x) VALUES (1)");
+    ASSERT_TRUE(std::holds_alternative<Error>(outcome)) << Describe(outcome);
+    EXPECT_NE(std::get<Error>(outcome).message.find("no such table: gone"), std::string::npos);
+    EXPECT_EQ(stream.state.session, before);
+    StmtResult read = Result(Run(stream, "SELECT changes(), total_changes(), last_insert_rowid()"));
+    EXPECT_EQ(Ints(read), (std::vector<int64_t>{before.changes, before.total_changes,
+                                                before.last_insert_rowid}));
+    // A statement that ran and failed sets changes() to 0, as SQLite does.
+    Result(Run(stream, "INSERT INTO t(v) VALUES ('unique')"));
+    EXPECT_EQ(ErrorCode(Run(stream, "INSERT INTO t(v) VALUES ('unique')")), "SQLITE_CONSTRAINT");
+    EXPECT_EQ(stream.state.session.changes, 0);
+    ASSERT_TRUE(shared_->Exec("DELETE FROM t").ok());
+  }
 }
 
 TEST_F(StmtExecutorTest, AWithClauseInsertCountsAsAnInsert) {
@@ -520,6 +588,35 @@ TEST_F(StmtExecutorTest, ArgumentsBindByPositionOrName) {
   missing.sql = "SELECT :a";
   missing.named_args = {{"b", Value(int64_t{2})}};
   EXPECT_EQ(ErrorCode(ExecuteStmt(context, missing)), "ARGS_INVALID");
+}
+
+// As sqld binds them (libsql-server query.rs, Params::bind): a parameter takes the argument named
+// as it is written, else the one named without its prefix (as @tursodatabase/serverless sends
+// them); sqld collects the arguments into a map, so of several with one name the last counts, and
+// counts once.
+TEST_F(StmtExecutorTest, NamedArgumentsBindAsOnSqld) {
+  ExecutionContext context = Context(reader_.get(), Placement::kReader);
+  Stmt bare;
+  bare.sql = "SELECT :v, @v, $v, :w";
+  bare.named_args = {{"v", Value(int64_t{1})}, {":w", Value(int64_t{2})}};
+  EXPECT_EQ(Ints(Result(ExecuteStmt(context, bare))), (std::vector<int64_t>{1, 1, 1, 2}));
+
+  Stmt as_written_first;
+  as_written_first.sql = "SELECT :v, @v";
+  as_written_first.named_args = {{":v", Value(int64_t{1})}, {"v", Value(int64_t{2})}};
+  EXPECT_EQ(Ints(Result(ExecuteStmt(context, as_written_first))), (std::vector<int64_t>{1, 2}));
+
+  Stmt other_prefix;  // only the parameter's own prefix, or none, names it
+  other_prefix.sql = "SELECT @v";
+  other_prefix.named_args = {{":v", Value(int64_t{1})}};
+  EXPECT_EQ(ErrorCode(ExecuteStmt(context, other_prefix)), "ARGS_INVALID");
+
+  Stmt repeated;
+  repeated.sql = "SELECT :v";
+  repeated.named_args = {{"v", Value(int64_t{1})}, {"v", Value(int64_t{2})}};
+  EXPECT_EQ(Ints(Result(ExecuteStmt(context, repeated))), (std::vector<int64_t>{2}));
+  repeated.named_args.push_back({"w", Value(int64_t{3})});
+  EXPECT_EQ(ErrorCode(ExecuteStmt(context, repeated)), "ARGS_INVALID") << "two names for one";
 }
 
 TEST_F(StmtExecutorTest, StoredSqlIsFoundByIdAndBadReferencesFailTheRequest) {

@@ -232,6 +232,27 @@ TEST_F(HranaWsSessionTest, RunsStatementsOnAStream) {
   EXPECT_FALSE(c.transport.close.has_value());
 }
 
+// Turso's BEGIN CONCURRENT, which stock SQLite cannot parse, runs as BEGIN IMMEDIATE here too.
+TEST_F(HranaWsSessionTest, RunsABeginConcurrentTransaction) {
+  Client& c = Connect();
+  c.Hello();
+  Next(c);
+  c.Open(1, 10);
+  Next(c);
+  c.Execute(2, 10, "CREATE TABLE t (x)");
+  Next(c);
+  c.Execute(3, 10, "begin concurrent transaction");
+  EXPECT_FALSE(Answer(c, 3).starts_with("error:"));
+  c.Execute(4, 10, "INSERT INTO t VALUES (1)");
+  Next(c);
+  c.Request(5, R"({"type":"get_autocommit","stream_id":10})");
+  EXPECT_EQ(Answer(c, 5), R"({"type":"get_autocommit","is_autocommit":false})");
+  c.Execute(6, 10, "COMMIT");
+  EXPECT_FALSE(Answer(c, 6).starts_with("error:"));
+  c.Execute(7, 10, "SELECT count(*) FROM t");
+  EXPECT_EQ(FirstValue(c, 7), R"("1")");
+}
+
 TEST_F(HranaWsSessionTest, ClosesWithTheCodeOfEachViolation) {
   struct Case {
     Subprotocol subprotocol;
@@ -283,27 +304,31 @@ TEST_F(HranaWsSessionTest, ClosesWithTheCodeOfEachViolation) {
 }
 
 TEST_F(HranaWsSessionTest, GatesRequestsOnTheNegotiatedVersion) {
-  const std::vector<std::pair<Subprotocol, std::string>> cases = {
-      {Subprotocol::kHrana1, R"({"type":"store_sql","sql_id":1,"sql":"SELECT 1"})"},
-      {Subprotocol::kHrana1, R"({"type":"sequence","stream_id":1,"sql":"SELECT 1"})"},
-      {Subprotocol::kHrana2, R"({"type":"get_autocommit","stream_id":1})"},
-      {Subprotocol::kHrana2, R"({"type":"fetch_cursor","cursor_id":1,"max_count":1})"},
+  struct Case {
+    Subprotocol subprotocol;
+    std::string request;
+    std::string since;  // the version the close reason names
   };
-  for (const auto& [subprotocol, request] : cases) {
-    Client& c = Connect(subprotocol);
+  const std::vector<Case> cases = {
+      {Subprotocol::kHrana1, R"({"type":"store_sql","sql_id":1,"sql":"SELECT 1"})", "hrana2"},
+      {Subprotocol::kHrana1, R"({"type":"sequence","stream_id":1,"sql":"SELECT 1"})", "hrana2"},
+      {Subprotocol::kHrana1, R"({"type":"get_autocommit","stream_id":1})", "hrana2"},
+      {Subprotocol::kHrana2, R"({"type":"fetch_cursor","cursor_id":1,"max_count":1})", "hrana3"},
+  };
+  for (const Case& test : cases) {
+    Client& c = Connect(test.subprotocol);
     c.Hello();
     c.Open(1, 1);
-    c.Request(2, request);
+    c.Request(2, test.request);
     auto close = CloseOf(c);
-    ASSERT_TRUE(close.has_value()) << request;
+    ASSERT_TRUE(close.has_value()) << test.request;
     EXPECT_EQ(close->first, WsCloseCode::kPolicy);
-    EXPECT_TRUE(close->second.ends_with(
-        "is only supported in protocol version hrana" +
-        std::string(subprotocol == Subprotocol::kHrana1 ? "2" : "3") + " and higher"))
+    EXPECT_TRUE(close->second.ends_with("is only supported in protocol version " + test.since +
+                                        " and higher"))
         << close->second;
   }
-  // A Hrana 3 condition in a Hrana 2 batch is the executor's protocol error: a close as well.
-  Client& c = Connect(Subprotocol::kHrana2);
+  // An is_autocommit condition in a Hrana 1 batch is the executor's protocol error: a close too.
+  Client& c = Connect(Subprotocol::kHrana1);
   c.Hello();
   c.Open(1, 1);
   c.Request(
@@ -312,6 +337,32 @@ TEST_F(HranaWsSessionTest, GatesRequestsOnTheNegotiatedVersion) {
   auto close = CloseOf(c);
   ASSERT_TRUE(close.has_value());
   EXPECT_EQ(close->first, WsCloseCode::kPolicy);
+}
+
+// Hrana 3 requests that edgelite accepts from Hrana 2 on, as on /v2/pipeline
+// (hrana/protocol_version.h).
+TEST_F(HranaWsSessionTest, Hrana2HasGetAutocommitAndTheIsAutocommitCondition) {
+  Client& c = Connect(Subprotocol::kHrana2);
+  c.Hello();
+  Next(c);
+  c.Open(1, 1);
+  Next(c);
+  c.Execute(2, 1, "BEGIN");
+  Next(c);
+  c.Request(3, R"({"type":"get_autocommit","stream_id":1})");
+  EXPECT_EQ(Answer(c, 3), R"({"type":"get_autocommit","is_autocommit":false})");
+  c.Request(
+      4,
+      R"({"type":"batch","stream_id":1,"batch":{"steps":[{"condition":{"type":"is_autocommit"},"stmt":{"sql":"SELECT 1"}},)"
+      R"({"condition":{"type":"not","cond":{"type":"is_autocommit"}},"stmt":{"sql":"COMMIT"}}]}})");
+  bj::object batch = bj::parse(Answer(c, 4)).as_object();
+  auto& steps = batch["result"].as_object()["step_results"].as_array();
+  ASSERT_EQ(steps.size(), 2u);
+  EXPECT_TRUE(steps[0].is_null()) << "skipped: a transaction is open";
+  EXPECT_FALSE(steps[1].is_null());
+  c.Request(5, R"({"type":"get_autocommit","stream_id":1})");
+  EXPECT_EQ(Answer(c, 5), R"({"type":"get_autocommit","is_autocommit":true})");
+  EXPECT_FALSE(c.transport.close.has_value());
 }
 
 TEST_F(HranaWsSessionTest, ClosesOnUnknownOrDuplicateIds) {

@@ -609,6 +609,26 @@ TEST_F(RequestRunnerTest, ADeferredTransactionsFirstWriteWaitsForTheGrantAndSucc
   EXPECT_EQ(Count(), 2);
 }
 
+// Turso's BEGIN CONCURRENT runs as BEGIN IMMEDIATE: it holds the grant from BEGIN on, so such
+// transactions are serialized (the second waits at its BEGIN) and neither can fail on a conflict,
+// though each reads before it writes.
+TEST_F(RequestRunnerTest, ConcurrentTransactionsAreSerializedWithoutConflicts) {
+  Stream& first = NewStream();
+  ResultOf(Run(first, Execute("BEGIN CONCURRENT")));
+  EXPECT_TRUE(first.write_grant.held()) << "at BEGIN";
+  EXPECT_EQ(Int(first, "SELECT count(*) FROM t"), 0);
+  Stream& second = NewStream();
+  auto begin = Start(second, Execute("begin concurrent transaction"));
+  ASSERT_EQ(begin.wait_for(50ms), std::future_status::timeout) << "it did not wait for the first";
+  ResultOf(Run(first, Execute("INSERT INTO t(v) VALUES ('first')")));
+  ResultOf(Run(first, Execute("COMMIT")));
+  ResultOf(Wait(begin));
+  EXPECT_EQ(Int(second, "SELECT count(*) FROM t"), 1) << "it began after the first committed";
+  ResultOf(Run(second, Execute("INSERT INTO t(v) VALUES ('second')")));
+  ResultOf(Run(second, Execute("COMMIT")));
+  EXPECT_EQ(Count(), 2);
+}
+
 TEST_F(RequestRunnerTest, AReadTransactionDoesNotHoldUpOtherWriters) {
   Stream& reader = NewStream();
   ResultOf(Run(reader, Execute("BEGIN")));

@@ -33,6 +33,26 @@ TEST(SqlTextTest, ClassifiesTransactionControlWithCommentsAndCase) {
   EXPECT_EQ(ClassifyStatement(""), StatementKind::kOther);
 }
 
+// Turso's BEGIN CONCURRENT (@tursodatabase/serverless's batch(…, "concurrent")) runs as BEGIN
+// IMMEDIATE: classified so, and rewritten word for word so that SQLite parses it and offsets into
+// the text stay where they were.
+TEST(SqlTextTest, BeginConcurrentIsAnImmediateTransaction) {
+  EXPECT_EQ(ClassifyStatement("BEGIN CONCURRENT"), StatementKind::kBeginImmediate);
+  EXPECT_EQ(ClassifyStatement(" ;-- c\n begin /* c */ Concurrent\tTRANSACTION;"),
+            StatementKind::kBeginImmediate);
+  // After TRANSACTION, SQLite reads the word as the transaction's name.
+  EXPECT_EQ(ClassifyStatement("BEGIN TRANSACTION CONCURRENT"), StatementKind::kBegin);
+  EXPECT_EQ(ClassifyStatement("BEGIN CONCURRENTLY"), StatementKind::kBegin);
+
+  EXPECT_EQ(BeginConcurrentAsImmediate("BEGIN CONCURRENT"), "BEGIN IMMEDIATE ");
+  EXPECT_EQ(BeginConcurrentAsImmediate(" ;-- c\n begin /* c */ Concurrent\tTRANSACTION; SELECT 1"),
+            " ;-- c\n begin /* c */ IMMEDIATE \tTRANSACTION; SELECT 1");
+  for (std::string_view other : {"BEGIN", "BEGIN IMMEDIATE", "BEGIN TRANSACTION CONCURRENT",
+                                 "BEGIN CONCURRENTLY", "SELECT 'BEGIN CONCURRENT'", ""}) {
+    EXPECT_FALSE(BeginConcurrentAsImmediate(other).has_value()) << other;
+  }
+}
+
 // A text cut from a sequence may start with empty statements; SQLite's parser skips them.
 TEST(SqlTextTest, EmptyStatementsBeforeTheFirstAreSkipped) {
   EXPECT_EQ(ClassifyStatement(";BEGIN"), StatementKind::kBegin);

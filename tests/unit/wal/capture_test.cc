@@ -166,35 +166,6 @@ TEST_F(CaptureTest, WalRestartChangesGenerationWithoutGaps) {
   ExpectReplayMatchesPrimary(db);
 }
 
-// SQLite 3.40's WAL-reset bug needs a WAL restart during a checkpoint: the shim makes a writer
-// that wants to restart the WAL take the checkpoint lock too, so while a checkpointer holds it the
-// writer appends instead.
-TEST_F(CaptureTest, NoWalRestartWhileACheckpointRuns) {
-  sqlite3* writer = Connect();
-  sqlite3* checkpointer = Connect();
-  MustExec(writer, "CREATE TABLE t(v); INSERT INTO t VALUES (1)");
-  EXPECT_EQ(QueryText(writer, "PRAGMA wal_checkpoint(PASSIVE)").substr(0, 2), "0|");
-  EXPECT_EQ(QueryText(checkpointer, "SELECT count(*) FROM t"), "1");
-  auto generation = captured_->capture().position()->salt;
-
-  // A checkpoint in progress: the checkpointer holds WAL_CKPT_LOCK.
-  sqlite3_file* file = nullptr;
-  ASSERT_EQ(sqlite3_file_control(checkpointer, "main", SQLITE_FCNTL_FILE_POINTER, &file),
-            SQLITE_OK);
-  ASSERT_EQ(file->pMethods->xShmLock(file, 1, 1, SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE),
-            SQLITE_OK);
-  MustExec(writer, "INSERT INTO t VALUES (2)");
-  EXPECT_EQ(captured_->capture().position()->salt, generation) << "the WAL restarted";
-  ASSERT_EQ(file->pMethods->xShmLock(file, 1, 1, SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE),
-            SQLITE_OK);
-
-  // Without a checkpoint running, a fully checkpointed WAL restarts as usual.
-  EXPECT_EQ(QueryText(writer, "PRAGMA wal_checkpoint(PASSIVE)").substr(0, 2), "0|");
-  MustExec(writer, "INSERT INTO t VALUES (3)");
-  EXPECT_NE(captured_->capture().position()->salt, generation);
-  ExpectReplayMatchesPrimary(writer);
-}
-
 TEST_F(CaptureTest, SectorPaddingFramesAreNotExtraTransactions) {
   // psow=0 and synchronous=FULL: SQLite pads each commit to the sector size with copies of the
   // commit frame.

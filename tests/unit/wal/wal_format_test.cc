@@ -1,4 +1,4 @@
-// The WAL and wal-index decoders must agree with what SQLite 3.40 actually writes: these tests
+// The WAL and wal-index decoders must agree with what SQLite actually writes: these tests
 // check them against WAL files and wal-index headers produced by the real library, and check that
 // corrupt input is rejected the way SQLite's recovery rejects it.
 #include "wal/wal_format.h"
