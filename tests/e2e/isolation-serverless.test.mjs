@@ -5,9 +5,9 @@
 // a transaction is open and sends its next atomic batch() without BEGIN, so a failing statement no longer
 // takes the batch's earlier statements with it. The raw requests at the end check the condition itself.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { connect } from '@tursodatabase/serverless';
+import { before, describe, it } from 'node:test';
 import { SERVER_KINDS, useServer } from './lib/server.mjs';
+import { useServerlessConnections } from './lib/serverless.mjs';
 import { rejection } from './lib/util.mjs';
 import {
   HttpStream,
@@ -28,21 +28,13 @@ const IS_AUTOCOMMIT = { type: 'is_autocommit' };
 for (const kind of SERVER_KINDS) {
   describe(`${kind}: isolation, @tursodatabase/serverless with several clients at once:`, { timeout: 30_000 }, () => {
     const server = useServer(kind);
-    const connections = [];
-    const open = () => {
-      const c = connect({ url: server.url });
-      connections.push(c);
-      return c;
-    };
+    const open = useServerlessConnections(server);
     const count = async (sql) => (await open().get(sql)).n;
     before(async () => {
       await open().exec(`
         CREATE TABLE items (id INTEGER PRIMARY KEY, tag TEXT NOT NULL UNIQUE);
         CREATE TABLE load (tag TEXT PRIMARY KEY);
       `);
-    });
-    after(async () => {
-      await Promise.all(connections.map((c) => c.close()));
     });
     const load = (prefix) => ({ table: 'load', prefix, clients: 2 });
 

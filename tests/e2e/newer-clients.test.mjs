@@ -6,9 +6,9 @@
 // sqld and the working behaviour for edgelite, and says so.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
-import { connect } from '@tursodatabase/serverless';
+import { before, describe, it } from 'node:test';
 import { SERVER_KINDS, useServer } from './lib/server.mjs';
+import { useServerlessConnections } from './lib/serverless.mjs';
 import { rejection } from './lib/util.mjs';
 import { hranaValue, parallel, pipeline } from './lib/hrana-http.mjs';
 
@@ -43,12 +43,7 @@ async function syncBatch(server, steps) {
 for (const kind of SERVER_KINDS) {
   describe(`${kind}: requests of the newer Turso clients`, { timeout: 60_000 }, () => {
     const server = useServer(kind);
-    const connections = [];
-    const open = () => {
-      const c = connect({ url: server.url });
-      connections.push(c);
-      return c;
-    };
+    const open = useServerlessConnections(server);
     before(async () => {
       await open().exec(`
         CREATE TABLE items (id INTEGER PRIMARY KEY, tag TEXT NOT NULL UNIQUE);
@@ -56,9 +51,6 @@ for (const kind of SERVER_KINDS) {
         INSERT INTO counter VALUES (0);
         CREATE TABLE notes (id TEXT PRIMARY KEY, body TEXT);
       `);
-    });
-    after(async () => {
-      await Promise.all(connections.map((c) => c.close()));
     });
 
     it('batch(…, "concurrent") commits its writes, serialized with other such batches', async () => {

@@ -37,16 +37,6 @@ const std::string kFillBigTable =
     "INSERT INTO big SELECT randomblob(1000) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
     "SELECT i + 1 FROM n WHERE i < 12000) SELECT i FROM n)";
 
-// One statement in its own pipeline; fails the test unless it succeeds.
-boost::json::value Execute(uint16_t port, const std::string& sql) {
-  HttpResponse response =
-      Post(port, "/v2/pipeline", PipelineBody({ExecuteJson(sql), R"({"type":"close"})"}));
-  boost::json::value json = ParseJson(response.body);
-  EXPECT_EQ(response.status, 200) << sql << ": " << response.body;
-  EXPECT_EQ(TextAt(json, "/results/0/type"), "ok") << sql << ": " << response.body;
-  return json;
-}
-
 // `command` run by the shell: its exit status and what it printed (stdout and stderr).
 std::pair<int, std::string> RunCommand(const std::string& command) {
   std::string output;
@@ -225,7 +215,7 @@ TEST_F(DumpTest, LoadsIntoTheSqliteShellWithTheSameContent) {
            std::string("DELETE FROM holes WHERE rowid % 3 = 0"),
            std::string("INSERT INTO docs VALUES ('hello world'), ('other words')"),
        }) {
-    Execute(port(), sql);
+    ExecuteAlone(port(), sql);
   }
   HttpResponse plain = Get("/dump");
   HttpResponse with_rowids = Get("/dump?preserve_row_ids=true");
@@ -289,22 +279,22 @@ TEST_F(DumpTest, LoadsIntoTheSqliteShellWithTheSameContent) {
 
 TEST_F(DumpTest, ConsistentAtOneCommitWhileWritesAreAcknowledged) {
   Start();
-  Execute(port(), "CREATE TABLE a(id INTEGER PRIMARY KEY)");
-  Execute(port(), kCreateBigTable);
-  Execute(port(), kFillBigTable);
-  Execute(port(), "CREATE TABLE b(id INTEGER PRIMARY KEY)");
+  ExecuteAlone(port(), "CREATE TABLE a(id INTEGER PRIMARY KEY)");
+  ExecuteAlone(port(), kCreateBigTable);
+  ExecuteAlone(port(), kFillBigTable);
+  ExecuteAlone(port(), "CREATE TABLE b(id INTEGER PRIMARY KEY)");
   // One statement writes both tables: any single commit has the same ids in each.
-  Execute(port(),
+  ExecuteAlone(port(),
           "CREATE TRIGGER a_to_b AFTER INSERT ON a BEGIN INSERT INTO b VALUES (new.id); END");
   for (int id = 1; id <= 10; ++id)
-    Execute(port(), "INSERT INTO a VALUES (" + std::to_string(id) + ")");
+    ExecuteAlone(port(), "INSERT INTO a VALUES (" + std::to_string(id) + ")");
 
   DumpReader dump(port());
   // The dump has started, so its snapshot is taken: then it is held up by its reader.
   ASSERT_TRUE(dump.ReadAtLeast(128 * 1024));
   for (int id = 11; id <= 60; ++id) {
     auto started = Clock::now();
-    Execute(port(), "INSERT INTO a VALUES (" + std::to_string(id) + ")");
+    ExecuteAlone(port(), "INSERT INTO a VALUES (" + std::to_string(id) + ")");
     EXPECT_LT(Clock::now() - started, seconds(5)) << "a write waited on the dump";
   }
   EXPECT_LT(dump.received().size(), 20u * 1000 * 1000) << "the dump was not held up by its reader";
@@ -323,20 +313,20 @@ TEST_F(DumpTest, ConsistentAtOneCommitWhileWritesAreAcknowledged) {
 
 TEST_F(DumpTest, ClientGoneMidDumpLeavesNothingHeld) {
   Start();
-  Execute(port(), kCreateBigTable);
-  Execute(port(), kFillBigTable);
-  Execute(port(), "CREATE TABLE blobs(v)");
+  ExecuteAlone(port(), kCreateBigTable);
+  ExecuteAlone(port(), kFillBigTable);
+  ExecuteAlone(port(), "CREATE TABLE blobs(v)");
   DumpReader dump(port());
   ASSERT_TRUE(dump.ReadAtLeast(128 * 1024));
   // About 1000 WAL frames per commit, past the 10000 after which the server truncates the WAL:
   // while the dump holds its snapshot, no checkpoint can get past it, and the WAL only grows.
-  for (int i = 0; i < 11; ++i) Execute(port(), "INSERT INTO blobs VALUES (zeroblob(4000000))");
+  for (int i = 0; i < 11; ++i) ExecuteAlone(port(), "INSERT INTO blobs VALUES (zeroblob(4000000))");
   ASSERT_GT(WalSize(), 40u * 1000 * 1000) << "the held dump did not hold the WAL";
   // Meanwhile commits do not wait for a truncation that the dump keeps from finishing.
   std::vector<milliseconds> latencies;
   for (int i = 0; i < 9; ++i) {
     auto started = Clock::now();
-    Execute(port(), "INSERT INTO blobs VALUES (1)");
+    ExecuteAlone(port(), "INSERT INTO blobs VALUES (1)");
     latencies.push_back(std::chrono::duration_cast<milliseconds>(Clock::now() - started));
   }
   std::sort(latencies.begin(), latencies.end());
@@ -346,7 +336,7 @@ TEST_F(DumpTest, ClientGoneMidDumpLeavesNothingHeld) {
   // With the dump gone, the next commits truncate the WAL.
   auto deadline = Clock::now() + seconds(20);
   while (WalSize() > 1000 * 1000 && Clock::now() < deadline) {
-    Execute(port(), "INSERT INTO blobs VALUES (1)");
+    ExecuteAlone(port(), "INSERT INTO blobs VALUES (1)");
     std::this_thread::sleep_for(milliseconds(50));
   }
   EXPECT_LT(WalSize(), 1000u * 1000) << "the WAL was not truncated after the client left";
@@ -369,8 +359,8 @@ TEST_F(DumpTest, NeedsReadPermission) {
 
 TEST_F(DumpTest, QueryParameters) {
   Start();
-  Execute(port(), "CREATE TABLE t(v)");
-  Execute(port(), "INSERT INTO t VALUES ('x')");
+  ExecuteAlone(port(), "CREATE TABLE t(v)");
+  ExecuteAlone(port(), "INSERT INTO t VALUES ('x')");
   const std::string kRefusal = "Failed to deserialize query string: ";
   for (const char* target :
        {"/dump?preserve_row_ids=1", "/dump?preserve_row_ids=", "/dump?preserve_row_ids=TRUE"}) {
@@ -394,8 +384,8 @@ TEST_F(DumpTest, QueryParameters) {
 
 TEST_F(DumpTest, Http10ClientGetsTheBodyUntilTheConnectionCloses) {
   Start();
-  Execute(port(), "CREATE TABLE t(v)");
-  Execute(port(), "INSERT INTO t VALUES ('x')");
+  ExecuteAlone(port(), "CREATE TABLE t(v)");
+  ExecuteAlone(port(), "INSERT INTO t VALUES ('x')");
   auto connection = HttpConnection::Open(port());
   ASSERT_TRUE(connection.ok()) << connection.status().message();
   ASSERT_TRUE(connection->Send("GET /dump HTTP/1.0\r\n\r\n").ok());

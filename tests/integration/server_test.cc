@@ -55,6 +55,15 @@ HttpResponse Post(uint16_t port, std::string_view target, std::string_view body)
   return std::move(response).value();
 }
 
+bj::value ExecuteAlone(uint16_t port, const std::string& sql) {
+  HttpResponse response =
+      Post(port, "/v2/pipeline", PipelineBody({ExecuteJson(sql), R"({"type":"close"})"}));
+  bj::value json = ParseJson(response.body);
+  EXPECT_EQ(response.status, 200) << sql << ": " << response.body;
+  EXPECT_EQ(TextAt(json, "/results/0/type"), "ok") << sql << ": " << response.body;
+  return json;
+}
+
 void ExpectServerServes(ServerProcess& server) {
   if (!server.IsRunning()) {
     ADD_FAILURE() << "the server is not running any more: " << server.Stop() << "\nits log:\n"

@@ -32,6 +32,9 @@ std::string TextAt(const boost::json::value& json, std::string_view pointer);
 // One request on a fresh connection; a transport failure is a test failure (and status 0).
 HttpResponse Post(uint16_t port, std::string_view target, std::string_view body);
 
+// One statement in a pipeline of its own; its response, and a test failure unless it succeeds.
+boost::json::value ExecuteAlone(uint16_t port, const std::string& sql);
+
 // The server is alive and not wedged: it runs, GET /health answers 200 and a query gives the
 // right answer. Failures carry the server's log.
 void ExpectServerServes(ServerProcess& server);

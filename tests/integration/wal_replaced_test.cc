@@ -18,16 +18,6 @@
 namespace edgelite::integration {
 namespace {
 
-// One statement in its own pipeline; its result.
-boost::json::value Execute(uint16_t port, const std::string& sql) {
-  HttpResponse response =
-      Post(port, "/v2/pipeline", PipelineBody({ExecuteJson(sql), R"({"type":"close"})"}));
-  boost::json::value json = ParseJson(response.body);
-  EXPECT_EQ(response.status, 200) << sql << ": " << response.body;
-  EXPECT_EQ(TextAt(json, "/results/0/type"), "ok") << sql << ": " << response.body;
-  return json;
-}
-
 std::string FirstValue(const boost::json::value& json) {
   return TextAt(json, "/results/0/response/result/rows/0/0/value");
 }
@@ -68,8 +58,8 @@ class WalReplacedTest : public ::testing::Test {
 TEST_F(WalReplacedTest, WalDeletedAfterKillNineStartsANewLineage) {
   auto server = Start();
   ASSERT_TRUE(server);
-  Execute(server->port(), "CREATE TABLE t(v)");
-  Execute(server->port(), "INSERT INTO t VALUES ('in the database file')");
+  ExecuteAlone(server->port(), "CREATE TABLE t(v)");
+  ExecuteAlone(server->port(), "INSERT INTO t VALUES ('in the database file')");
   Stop(*server);  // the clean stop checkpoints the WAL into `data`
   const std::string log_id = LogId();
 
@@ -78,9 +68,9 @@ TEST_F(WalReplacedTest, WalDeletedAfterKillNineStartsANewLineage) {
   uint64_t index_before = 0;
   for (int i = 0; i < 20; ++i) {
     index_before =
-        ReplicationIndex(Execute(server->port(), "INSERT INTO t VALUES ('only in the WAL')"));
+        ReplicationIndex(ExecuteAlone(server->port(), "INSERT INTO t VALUES ('only in the WAL')"));
   }
-  EXPECT_EQ(FirstValue(Execute(server->port(), "SELECT count(*) FROM t")), "21");
+  EXPECT_EQ(FirstValue(ExecuteAlone(server->port(), "SELECT count(*) FROM t")), "21");
   EXPECT_EQ(server->Kill(), "killed by signal 9");
   EXPECT_EQ(LogId(), log_id) << "the restart after a clean stop changed the lineage";
   ASSERT_TRUE(std::filesystem::remove(file("data-wal")));
@@ -88,9 +78,9 @@ TEST_F(WalReplacedTest, WalDeletedAfterKillNineStartsANewLineage) {
 
   server = Start();
   ASSERT_TRUE(server);
-  EXPECT_EQ(FirstValue(Execute(server->port(), "SELECT count(*) FROM t")), "1");
+  EXPECT_EQ(FirstValue(ExecuteAlone(server->port(), "SELECT count(*) FROM t")), "1");
   // Not a frame number the old lineage already used for another commit.
-  EXPECT_LT(ReplicationIndex(Execute(server->port(), "INSERT INTO t VALUES ('after the restart')")),
+  EXPECT_LT(ReplicationIndex(ExecuteAlone(server->port(), "INSERT INTO t VALUES ('after the restart')")),
             index_before);
   Stop(*server);
   EXPECT_NE(LogId(), log_id) << "the database lost its last 20 commits but the frame log goes on "
@@ -101,8 +91,8 @@ TEST_F(WalReplacedTest, WalDeletedAfterKillNineStartsANewLineage) {
 TEST_F(WalReplacedTest, OlderDataCopiedInPlaceStartsANewLineage) {
   auto server = Start();
   ASSERT_TRUE(server);
-  Execute(server->port(), "CREATE TABLE t(v)");
-  Execute(server->port(), "INSERT INTO t VALUES ('backed up')");
+  ExecuteAlone(server->port(), "CREATE TABLE t(v)");
+  ExecuteAlone(server->port(), "INSERT INTO t VALUES ('backed up')");
   Stop(*server);
   const std::filesystem::path backup = directory_.path() / "backup";
   std::filesystem::copy_file(file("data"), backup);
@@ -110,7 +100,7 @@ TEST_F(WalReplacedTest, OlderDataCopiedInPlaceStartsANewLineage) {
 
   server = Start();
   ASSERT_TRUE(server);
-  Execute(server->port(), "INSERT INTO t VALUES ('after the backup')");
+  ExecuteAlone(server->port(), "INSERT INTO t VALUES ('after the backup')");
   Stop(*server);
   EXPECT_EQ(LogId(), log_id) << "a clean restart changed the lineage";
   std::filesystem::remove(file("data-wal"));
@@ -120,7 +110,7 @@ TEST_F(WalReplacedTest, OlderDataCopiedInPlaceStartsANewLineage) {
 
   server = Start();
   ASSERT_TRUE(server);
-  EXPECT_EQ(FirstValue(Execute(server->port(), "SELECT group_concat(v) FROM t")), "backed up");
+  EXPECT_EQ(FirstValue(ExecuteAlone(server->port(), "SELECT group_concat(v) FROM t")), "backed up");
   Stop(*server);
   EXPECT_NE(LogId(), log_id) << "`data` went back to a backup but the frame log goes on in the "
                                 "same lineage; its server's log:\n"
