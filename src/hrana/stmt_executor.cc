@@ -274,6 +274,11 @@ StmtOutcome ExecuteStmt(ExecutionContext& context, const Stmt& stmt, RowConsumer
                         kind == sqlite::StatementKind::kUpdate ||
                         kind == sqlite::StatementKind::kDelete;
   bool was_autocommit = connection.autocommit();
+  // A cached statement that no longer prepares fails as it steps, without running, yet SQLite
+  // rolls back as for a statement that failed, which ends a client's defer_foreign_keys; on a
+  // connection that prepared it afresh, nothing would have ended it.
+  bool defers_foreign_keys =
+      was_autocommit && connection.takes_client_state() && connection.DefersForeignKeys();
   auto started = std::chrono::steady_clock::now();
   StmtResult result;
   uint64_t rows_seen = 0;
@@ -329,7 +334,14 @@ StmtOutcome ExecuteStmt(ExecutionContext& context, const Stmt& stmt, RowConsumer
     // A statement stopped early (too large a response) ends here, before the session reads the
     // connection's counters.
     statement.Reset();
-    if (failure && counts_changes && !statement.PreparesAgain()) session.StatementNeverRan();
+    const sqlite::StatementFacts& facts = statement.facts();
+    // Preparing a setting applies it: those are not prepared again.
+    bool never_ran = failure && !facts.changes_session && !facts.sets_pragma &&
+                     !statement.PreparesAgain();
+    if (never_ran && counts_changes) session.StatementNeverRan();
+    if (never_ran && defers_foreign_keys && connection.autocommit()) {
+      connection.RestoreDeferredForeignKeys();
+    }
 
     // As sqld: affected rows and the inserted rowid are reported for DML only, so that a CREATE
     // or SELECT does not echo the count of an earlier statement.

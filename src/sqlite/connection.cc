@@ -269,6 +269,15 @@ Status Connection::KeepingDeferredForeignKeys(const std::function<Status()>& wor
   // Only a client's own connection can have it on (the setting is refused elsewhere), and inside
   // a transaction nothing ends it.
   if (!takes_client_state_ || !autocommit()) return work();
+  bool deferred = DefersForeignKeys();
+  Status status = work();
+  if (deferred) RestoreDeferredForeignKeys();
+  return status;
+}
+
+// Prepared afresh each time: a kept statement goes stale at every schema change, and a stale one
+// stops when it starts, which makes SQLite roll back and end the setting before reading it.
+bool Connection::DefersForeignKeys() {
   bool deferred = false;
   sqlite3_stmt* read = nullptr;
   if (sqlite3_prepare_v2(db_, "PRAGMA defer_foreign_keys", -1, &read, nullptr) == SQLITE_OK &&
@@ -276,10 +285,10 @@ Status Connection::KeepingDeferredForeignKeys(const std::function<Status()>& wor
     deferred = sqlite3_column_int(read, 0) != 0;
   }
   sqlite3_finalize(read);
-  Status status = work();
-  if (deferred) (void)Exec("PRAGMA defer_foreign_keys = ON");
-  return status;
+  return deferred;
 }
+
+void Connection::RestoreDeferredForeignKeys() { (void)Exec("PRAGMA defer_foreign_keys = ON"); }
 
 Status Connection::Exec(const char* sql) {
   char* message = nullptr;

@@ -103,6 +103,10 @@ class Connection {
 
   bool autocommit() const { return sqlite3_get_autocommit(db_) != 0; }
   bool takes_client_state() const { return takes_client_state_; }
+  // A client's `PRAGMA defer_foreign_keys`, which SQLite ends at every commit and rollback: read
+  // it, and turn it back on where something other than the client's own statements ended it.
+  bool DefersForeignKeys();
+  void RestoreDeferredForeignKeys();
   int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
   int64_t changes() const { return sqlite3_changes64(db_); }
 

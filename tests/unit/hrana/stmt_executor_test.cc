@@ -485,6 +485,24 @@ TEST_F(StmtExecutorTest, AStatementThatNoLongerPreparesLeavesTheStreamsChanges) 
   }
 }
 
+// A cached statement that fails as SQLite prepares it again ran nothing, yet SQLite rolls the
+// connection back as for a failed statement, which ends `PRAGMA defer_foreign_keys = ON`: the
+// stream's setting stays on, as on a connection that prepared the statement afresh.
+TEST_F(StmtExecutorTest, AStatementThatNoLongerPreparesLeavesDeferredForeignKeysOn) {
+  ASSERT_TRUE(shared_->Exec("CREATE TABLE kid(pid INTEGER REFERENCES parent(id))").ok());
+  ASSERT_TRUE(shared_->Exec("CREATE TABLE gone(x)").ok());
+  ExecutionContext stream = Context(own_.get(), Placement::kOwn);
+  Result(Run(stream, "SELECT * FROM gone"));  // now in the connection's cache
+  Result(Run(stream, "PRAGMA defer_foreign_keys = ON"));
+  ASSERT_TRUE(shared_->Exec("DROP TABLE gone").ok());
+  EXPECT_NE(Describe(Run(stream, "SELECT * FROM gone")).find("no such table"), std::string::npos);
+  EXPECT_EQ(Ints(Result(Run(stream, "PRAGMA defer_foreign_keys"))), (std::vector<int64_t>{1}));
+  Result(Run(stream, "BEGIN"));
+  Result(Run(stream, "INSERT INTO kid(pid) VALUES (42)"));  // deferred: checked at COMMIT
+  EXPECT_EQ(ErrorCode(Run(stream, "COMMIT")), "SQLITE_CONSTRAINT");
+  Result(Run(stream, "ROLLBACK"));
+}
+
 TEST_F(StmtExecutorTest, AWithClauseInsertCountsAsAnInsert) {
   ExecutionContext context = Context(own_.get(), Placement::kOwn);
   context.state.session = {9, 9, 9};
