@@ -277,8 +277,7 @@ StmtOutcome ExecuteStmt(ExecutionContext& context, const Stmt& stmt, RowConsumer
   // A cached statement that no longer prepares fails as it steps, without running, yet SQLite
   // rolls back as for a statement that failed, which ends a client's defer_foreign_keys; on a
   // connection that prepared it afresh, nothing would have ended it.
-  bool defers_foreign_keys =
-      was_autocommit && connection.takes_client_state() && connection.DefersForeignKeys();
+  bool defers_foreign_keys = was_autocommit && connection.DefersForeignKeys();
   auto started = std::chrono::steady_clock::now();
   StmtResult result;
   uint64_t rows_seen = 0;

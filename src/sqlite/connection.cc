@@ -266,9 +266,8 @@ void Connection::NoteSchemaVersion(int64_t version) {
 }
 
 Status Connection::KeepingDeferredForeignKeys(const std::function<Status()>& work) {
-  // Only a client's own connection can have it on (the setting is refused elsewhere), and inside
-  // a transaction nothing ends it.
-  if (!takes_client_state_ || !autocommit()) return work();
+  // Inside a transaction nothing ends it.
+  if (!autocommit()) return work();
   bool deferred = DefersForeignKeys();
   Status status = work();
   if (deferred) RestoreDeferredForeignKeys();
@@ -278,6 +277,8 @@ Status Connection::KeepingDeferredForeignKeys(const std::function<Status()>& wor
 // Prepared afresh each time: a kept statement goes stale at every schema change, and a stale one
 // stops when it starts, which makes SQLite roll back and end the setting before reading it.
 bool Connection::DefersForeignKeys() {
+  // Only a client can turn it on, and only on its own connection (the setting is refused elsewhere).
+  if (!takes_client_state_ || !client_set_pragmas_) return false;
   bool deferred = false;
   sqlite3_stmt* read = nullptr;
   if (sqlite3_prepare_v2(db_, "PRAGMA defer_foreign_keys", -1, &read, nullptr) == SQLITE_OK &&
@@ -379,6 +380,7 @@ Result<Connection::Prepared> Connection::Prepare(std::string_view sql, SqliteErr
   if (!handle) return Prepared{std::nullopt, rest};
   auto statement = std::make_unique<Statement>(handle);
   statement->set_facts(facts);
+  client_set_pragmas_ = client_set_pragmas_ || facts.sets_pragma;
   // Cached: queries and DML. Not cached: a text with more statements after the first (the entry
   // would lose the tail), DDL and the like (re-running a cached CREATE must fail at prepare time,
   // as a fresh one does). A lease without a connection finalizes its statement.

@@ -143,6 +143,7 @@ class Connection {
 
   sqlite3* db_;
   bool takes_client_state_ = false;
+  bool client_set_pragmas_ = false;  // a client's PRAGMA setting was prepared here
   StatementFacts* collecting_facts_ = nullptr;  // set while Prepare runs SQLite's parser
   bool ignores_settings_ = false;               // set while Prepare first prepares a statement
   bool measuring_ = false;                      // set while FirstStatementEnd runs SQLite's parser
