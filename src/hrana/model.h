@@ -11,7 +11,7 @@
 #include <variant>
 #include <vector>
 
-#include "common/value.h"
+#include "edgelite/value.h"
 
 namespace edgelite::hrana {
 

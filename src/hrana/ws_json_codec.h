@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 #include "hrana/ws_model.h"
 
 namespace edgelite::hrana::json {

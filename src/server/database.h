@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 #include "server/execution_trace.h"
 #include "server/log_compactor.h"
 #include "server/read_pool.h"

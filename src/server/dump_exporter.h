@@ -22,7 +22,7 @@
 #include <functional>
 #include <string_view>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 
 namespace edgelite::server {
 

@@ -13,7 +13,7 @@
 #include <mutex>
 #include <string_view>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 
 namespace edgelite::server {
 

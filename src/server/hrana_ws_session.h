@@ -31,7 +31,7 @@
 #include <unordered_map>
 #include <variant>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 #include "hrana/cursor_buffer.h"
 #include "hrana/sql_store.h"
 #include "hrana/ws_model.h"

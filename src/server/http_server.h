@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 #include "server/hrana_http_service.h"
 #include "server/server_config.h"
 #include "server/stream_registry.h"

@@ -20,7 +20,7 @@
 #include <mutex>
 #include <vector>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 #include "sqlite/connection.h"
 
 namespace edgelite::server {

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 #include "sqlite/error.h"
 #include "sqlite/session.h"
 #include "sqlite/statement.h"

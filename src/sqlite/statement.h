@@ -7,7 +7,7 @@
 #include <optional>
 #include <string_view>
 
-#include "common/value.h"
+#include "edgelite/value.h"
 
 namespace edgelite::sqlite {
 

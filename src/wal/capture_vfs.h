@@ -31,7 +31,7 @@
 #include <optional>
 #include <string>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 #include "wal/frame_log.h"
 #include "wal/log_format.h"
 #include "wal/wal_capture.h"

@@ -21,7 +21,7 @@
 #include <optional>
 #include <string>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 #include "wal/capture_vfs.h"
 #include "wal/frame_log.h"
 

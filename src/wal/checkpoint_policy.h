@@ -13,7 +13,7 @@
 
 #include <cstdint>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 
 namespace edgelite::wal {
 

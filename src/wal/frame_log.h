@@ -28,7 +28,7 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 #include "wal/log_format.h"
 
 namespace edgelite::wal {

@@ -22,7 +22,7 @@
 #include <optional>
 #include <string>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 #include "wal/frame_log.h"
 #include "wal/wal_capture.h"
 #include "wal/wal_index.h"

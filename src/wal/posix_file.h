@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <string>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 
 namespace edgelite::wal {
 

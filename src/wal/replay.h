@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <optional>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 #include "wal/frame_log.h"
 
 namespace edgelite::wal {

@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 #include "wal/frame_log.h"
 #include "wal/log_format.h"
 #include "wal/wal_index.h"

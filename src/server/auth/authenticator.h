@@ -18,7 +18,7 @@
 #include <string_view>
 #include <variant>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 #include "server/auth/auth_failure.h"
 #include "server/auth/jwt_verifier.h"
 #include "server/auth/permission.h"

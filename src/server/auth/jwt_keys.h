@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 
 namespace edgelite::auth {
 

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <utility>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 #include "server/auth/authenticator.h"
 #include "server/database.h"
 #include "server/http_message.h"

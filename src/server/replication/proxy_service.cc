@@ -11,7 +11,7 @@
 
 #include "hrana/batch_executor.h"
 #include "hrana/request_executor.h"
-#include "server/replication/proxy_translation.h"
+#include "protocol/proxy_translation.h"
 #include "server/request_runner.h"
 
 namespace edgelite::replication {

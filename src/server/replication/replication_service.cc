@@ -6,7 +6,7 @@
 #include <array>
 #include <random>
 
-#include "server/replication/wire_frame.h"
+#include "protocol/wire_frame.h"
 
 namespace edgelite::replication {
 namespace {

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 #include "integration/differential/model.h"
 #include "integration/differential/websocket_client.h"
 #include "integration/http_client.h"

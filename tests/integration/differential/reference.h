@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 #include "integration/differential/model.h"
 
 namespace edgelite::differential {

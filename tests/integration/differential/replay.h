@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 #include "integration/differential/client.h"
 #include "integration/differential/comparison.h"
 

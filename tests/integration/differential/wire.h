@@ -7,7 +7,7 @@
 #include <optional>
 #include <vector>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 #include "integration/differential/model.h"
 
 namespace edgelite::differential::wire {

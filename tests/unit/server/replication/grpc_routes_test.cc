@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "common/base64.h"
-#include "server/replication/wire_frame.h"
+#include "protocol/wire_frame.h"
 #include "unit/server/auth/jwt_test_support.h"
 #include "unit/server/replication/grpc_test_support.h"
 

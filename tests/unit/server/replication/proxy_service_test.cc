@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
-#include "server/replication/bincode_value.h"
+#include "protocol/bincode_value.h"
 #include "unit/server/auth/jwt_test_support.h"
 #include "unit/server/replication/grpc_test_support.h"
 

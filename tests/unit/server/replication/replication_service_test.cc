@@ -7,7 +7,7 @@
 
 #include <regex>
 
-#include "server/replication/wire_frame.h"
+#include "protocol/wire_frame.h"
 #include "unit/server/replication/fake_frame_source.h"
 
 namespace edgelite::replication {

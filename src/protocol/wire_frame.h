@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "common/status.h"
-#include "server/replication/frame_source.h"
+#include "edgelite/status.h"
+#include "protocol/log_frame.h"
 
 namespace edgelite::replication {
 

@@ -1,6 +1,6 @@
 // The bincode bytes of SQL values must be exactly what sqld's Rust code produces and accepts:
 // embedded replicas decode result values and encode parameters with it.
-#include "server/replication/bincode_value.h"
+#include "protocol/bincode_value.h"
 
 #include <gtest/gtest.h>
 

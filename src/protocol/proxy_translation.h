@@ -5,7 +5,7 @@
 // differences are kept here and said so.
 #pragma once
 
-#include "common/status.h"
+#include "edgelite/status.h"
 #include "hrana/model.h"
 #include "proxy.pb.h"
 

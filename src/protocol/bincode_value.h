@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "common/status.h"
-#include "common/value.h"
+#include "edgelite/status.h"
+#include "edgelite/value.h"
 
 namespace edgelite::replication {
 

@@ -1,11 +1,11 @@
 // proxy.Program ⇄ Hrana batch translation.
-#include "server/replication/proxy_translation.h"
+#include "protocol/proxy_translation.h"
 
 #include <fmt/format.h>
 
 #include <limits>
 
-#include "server/replication/bincode_value.h"
+#include "protocol/bincode_value.h"
 #include "sqlite/error.h"
 
 namespace edgelite::replication {

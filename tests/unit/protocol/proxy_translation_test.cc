@@ -1,11 +1,11 @@
 // A delegated write must mean the same on edgelite as on sqld: a proxy Program becomes the Hrana
 // batch with the same steps, conditions and parameters, and the batch's results come back in the
 // shape embedded replicas read (one result per step, errors with SQLite's message and code).
-#include "server/replication/proxy_translation.h"
+#include "protocol/proxy_translation.h"
 
 #include <gtest/gtest.h>
 
-#include "server/replication/bincode_value.h"
+#include "protocol/bincode_value.h"
 
 namespace edgelite::replication {
 namespace {

@@ -1,6 +1,6 @@
 // The replication wire frame is sqld's byte layout: a replica built against sqld must apply frames
 // from edgelite unchanged.
-#include "server/replication/wire_frame.h"
+#include "protocol/wire_frame.h"
 
 #include <gtest/gtest.h>
 

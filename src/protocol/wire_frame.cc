@@ -1,5 +1,5 @@
 // Encoding and decoding of the 4120-byte replication wire frame.
-#include "server/replication/wire_frame.h"
+#include "protocol/wire_frame.h"
 
 #include <fmt/format.h>
 

@@ -1,5 +1,5 @@
 // bincode 1.x encoding of SQL values.
-#include "server/replication/bincode_value.h"
+#include "protocol/bincode_value.h"
 
 #include <fmt/format.h>
 
