@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 
 namespace edgelite::integration {
 

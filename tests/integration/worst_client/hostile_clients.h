@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/status.h"
+#include "edgelite/status.h"
 
 namespace edgelite::integration::worst_client {
 
