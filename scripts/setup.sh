@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  sqlite3 libssl-dev libsodium-dev zlib1g-dev
+  sqlite3 libssl-dev libsodium-dev zlib1g-dev libcurl4-openssl-dev
   libfmt-dev libspdlog-dev libcli11-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
   nginx-light

@@ -8,7 +8,13 @@
 //   node replica.mjs initial-sync --sync-url URL --dir DIR [--label L]
 //   node replica.mjs sustain      --sync-url URL --dir DIR --seconds S --loadgen PATH --port P
 //                                 [--connections C] [--rate R] [--label L]
-//   node replica.mjs write        --url URL --rate R --seconds S [--label L]
+//                                 [--ack-log FILE] [--visible-log FILE]
+//   node replica.mjs write        --url URL --rate R --seconds S [--label L] [--ack-log FILE]
+//
+// --ack-log (write; sustain passes it to its writer) writes one line per acknowledged insert,
+// `id sent_at acked_at`, and --visible-log (sustain with --rate) one line per row the replica
+// received, `id visible_at sent_at` (seconds since the epoch): bench/run_sdk_bench.sh joins them
+// (edgelite_sdk_bench lag-report) into acknowledged → visible lag, the same way as for the SDK.
 //
 // The native client's sync() is synchronous underneath (it blocks node's event loop), so the
 // sustained writer cannot live in this process: `sustain` spawns a separate writer process and
@@ -17,7 +23,7 @@
 // primaries replicate the same stream).
 import { createClient } from "@libsql/client";
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 
 function parseArgs(argv) {
   const options = {};
@@ -155,6 +161,7 @@ async function sustain(options) {
     ? spawn(process.execPath, [
       new URL(import.meta.url).pathname, "write", "--url", syncUrl, "--rate", options.rate,
       "--seconds", String(seconds),
+      ...(options["ack-log"] !== undefined ? ["--ack-log", options["ack-log"]] : []),
     ], { stdio: ["ignore", "pipe", "inherit"] })
     : spawn(required(options, "loadgen"), [
       "run", "--workload", "insert", "--port", required(options, "port"),
@@ -173,6 +180,7 @@ async function sustain(options) {
   const syncMs = [];
   const behindRows = [];
   const visibleLagMs = [];
+  const visibleLog = [];
   let seenId = startRows;
   // A failing sync() is retried, as an application would, and counted; the run fails only if
   // failures go on (sqld answers "snapshot not found" for a while when it compacts its log).
@@ -197,6 +205,7 @@ async function sustain(options) {
     for (const row of rows.rows) {
       const sentAt = Number(String(row.v).split(":")[0]);
       if (sentAt > 0) visibleLagMs.push((syncEnd - sentAt) * 1000);
+      visibleLog.push(`${row.id} ${syncEnd.toFixed(6)} ${sentAt}`);
       seenId = Math.max(seenId, Number(row.id));
     }
   };
@@ -251,6 +260,9 @@ async function sustain(options) {
   }
   replica.close();
   primary.close();
+  if (options["visible-log"] !== undefined) {
+    writeFileSync(options["visible-log"], visibleLog.map((line) => line + "\n").join(""));
+  }
 
   const writerLine = writerOutput.trim().split("\n").pop() ?? "";
   let writerResult = {};
@@ -293,6 +305,7 @@ async function sustain(options) {
     ...(paced ? {
       visible_lag_ms_p50: round(percentile(visibleLagMs, 50), 1),
       visible_lag_ms_p95: round(percentile(visibleLagMs, 95), 1),
+      visible_lag_ms_p99: round(percentile(visibleLagMs, 99), 1),
       visible_lag_ms_max: round(Math.max(0, ...visibleLagMs), 1),
       write_p50_us: writerResult.p50_us ?? 0,
     } : {}),
@@ -309,11 +322,12 @@ async function write(options) {
   const primary = createClient({ url: required(options, "url") });
   const letters = "abcdefghijklmnopqrstuvwxyz";
   // 100 characters like edgelite_loadgen's texts, starting with the send time (`sustain` reads it).
-  const text = () => {
-    const sentAt = `${now().toFixed(6)}:`;
+  const text = (at) => {
+    const sentAt = `${at.toFixed(6)}:`;
     return sentAt + Array.from({ length: 100 - sentAt.length }, () => letters[Math.floor(Math.random() * 26)]).join("");
   };
   const latencies = [];
+  const acks = [];
   let sent = 0;
   let ok = 0;
   let errors = 0;
@@ -329,9 +343,14 @@ async function write(options) {
       inFlight++;
       const at = now();
       const request = primary
-        .execute({ sql: "INSERT INTO bench_w(v) VALUES (?)", args: [text()] })
+        .execute({ sql: "INSERT INTO bench_w(v) VALUES (?)", args: [text(at)] })
         .then((result) => {
-          if (result.rowsAffected === 1) { ok++; latencies.push((now() - at) * 1e6); } else errors++;
+          if (result.rowsAffected === 1) {
+            const ackedAt = now();
+            ok++;
+            latencies.push((ackedAt - at) * 1e6);
+            acks.push(`${result.lastInsertRowid} ${at.toFixed(6)} ${ackedAt.toFixed(6)}`);
+          } else errors++;
         }, (error) => { errors++; firstError ||= String(error?.message ?? error); })
         .finally(() => { inFlight--; pending.delete(request); });
       pending.add(request);
@@ -342,6 +361,9 @@ async function write(options) {
   const elapsed = stoppedAt - started;
   await Promise.all(pending);
   primary.close();
+  if (options["ack-log"] !== undefined) {
+    writeFileSync(options["ack-log"], acks.map((line) => line + "\n").join(""));
+  }
   emit({
     workload: "paced-insert", label: options.label ?? "", seconds: round(elapsed), requests_ok: ok,
     errors, rps: round(ok / elapsed, 1), target_rps: rate, p50_us: round(percentile(latencies, 50), 1),

@@ -1,5 +1,5 @@
-// Value: one SQLite value (NULL, INTEGER, REAL, TEXT or BLOB) as it travels between the wire codecs and
-// the SQLite layer. Both sides share this type so that no layer converts values twice.
+// Value: one SQLite value (NULL, INTEGER, REAL, TEXT or BLOB) as it travels between the wire codecs
+// and the SQLite layer. Both sides share this type so that no layer converts values twice.
 #pragma once
 
 #include <cstdint>

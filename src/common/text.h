@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cctype>
+#include <string>
 #include <string_view>
 
 namespace edgelite {
@@ -16,6 +17,13 @@ inline bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
     }
   }
   return true;
+}
+
+// `text` with ASCII letters in lower case (header names, which compare without regard to case).
+inline std::string AsciiLowercase(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return lower;
 }
 
 // `text` without leading and trailing spaces and tabs.

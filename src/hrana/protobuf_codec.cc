@@ -7,16 +7,18 @@
 // body.
 //
 // Encoding does not build generated messages: that would copy every row value into them before
-// serializing. Instead each response is walked twice with the same template code, first by a
-// SizePass that records the length of every nested message in pre-order, then by a WritePass that
-// writes the bytes into a string of the exact final size, taking the lengths in the same order. The
-// field numbers come from the generated classes, so the schema is written down only once, and the
-// tests parse the output with the generated classes.
+// serializing. Instead each message (a response, or a request in the SDK's remote mode) is walked
+// twice with the same template code, first by a SizePass that records the length of every nested
+// message in pre-order, then by a WritePass that writes the bytes into a string of the exact final
+// size, taking the lengths in the same order. The field numbers come from the generated classes,
+// so the schema is written down only once, and the tests parse the output with the generated
+// classes.
 #include "hrana/protobuf_codec.h"
 
 #include "common/utf8.h"
 
 #include <google/protobuf/arena.h>
+#include <google/protobuf/descriptor.h>
 #include <google/protobuf/io/coded_stream.h>
 
 #include <algorithm>
@@ -599,6 +601,190 @@ void PutServerMsg(Pass& pass, const ws::ServerMsg& message) {
   }
 }
 
+// --- Encoding requests (the client direction) ---
+//
+// Text goes out as the caller gave it (Bytes, not Text): see EncodePipelineRequest in the header.
+
+// A hrana.Value message. Its oneof member is written even when it holds the default (0, ""), since
+// the member's presence is the value's type.
+template <typename Pass>
+void PutRequestValue(Pass& pass, uint32_t field, const Value& value) {
+  using F = pb::Value;
+  pass.Message(field, [&] {
+    if (std::holds_alternative<Null>(value)) {
+      pass.EmptyMessage(F::kNullFieldNumber);
+    } else if (const int64_t* integer = std::get_if<int64_t>(&value)) {
+      pass.Sint(F::kIntegerFieldNumber, *integer);
+    } else if (const double* real = std::get_if<double>(&value)) {
+      pass.Double(F::kFloatFieldNumber, *real);
+    } else if (const std::string* text = std::get_if<std::string>(&value)) {
+      pass.Bytes(F::kTextFieldNumber, *text);
+    } else {
+      pass.Bytes(F::kBlobFieldNumber, std::get<Blob>(value).bytes);
+    }
+  });
+}
+
+template <typename Pass>
+void PutStmt(Pass& pass, const Stmt& stmt) {
+  using F = pb::Stmt;
+  if (stmt.sql) pass.Bytes(F::kSqlFieldNumber, *stmt.sql);
+  if (stmt.sql_id) pass.Int32(F::kSqlIdFieldNumber, *stmt.sql_id);
+  for (const Value& arg : stmt.args) PutRequestValue(pass, F::kArgsFieldNumber, arg);
+  for (const NamedArg& arg : stmt.named_args) {
+    pass.Message(F::kNamedArgsFieldNumber, [&] {
+      if (!arg.name.empty()) pass.Bytes(pb::NamedArg::kNameFieldNumber, arg.name);
+      PutRequestValue(pass, pb::NamedArg::kValueFieldNumber, arg.value);
+    });
+  }
+  // An absent want_rows means true, so only false needs sending.
+  if (!stmt.want_rows) pass.Bool(F::kWantRowsFieldNumber, false);
+  if (stmt.replication_index) {
+    pass.Uint(F::kReplicationIndexFieldNumber, *stmt.replication_index);
+  }
+}
+
+// Step numbers are oneof members, so step 0 is written too.
+template <typename Pass>
+void PutBatchCond(Pass& pass, const BatchCond& condition) {
+  using F = pb::BatchCond;
+  auto put_list = [&](uint32_t field) {
+    pass.Message(field, [&] {
+      for (const BatchCond& member : condition.conds) {
+        pass.Message(F::CondList::kCondsFieldNumber, [&] { PutBatchCond(pass, member); });
+      }
+    });
+  };
+  switch (condition.kind) {
+    case BatchCond::Kind::kOk:
+      pass.Uint(F::kStepOkFieldNumber, condition.step);
+      break;
+    case BatchCond::Kind::kError:
+      pass.Uint(F::kStepErrorFieldNumber, condition.step);
+      break;
+    case BatchCond::Kind::kNot:
+      // A `not` without its operand goes out empty, for the server to reject with its message.
+      pass.Message(F::kNotFieldNumber, [&] {
+        if (!condition.conds.empty()) PutBatchCond(pass, condition.conds.front());
+      });
+      break;
+    case BatchCond::Kind::kAnd:
+      put_list(F::kAndFieldNumber);
+      break;
+    case BatchCond::Kind::kOr:
+      put_list(F::kOrFieldNumber);
+      break;
+    case BatchCond::Kind::kIsAutocommit:
+      pass.EmptyMessage(F::kIsAutocommitFieldNumber);
+      break;
+  }
+}
+
+template <typename Pass>
+void PutBatch(Pass& pass, const Batch& batch) {
+  for (const BatchStep& step : batch.steps) {
+    pass.Message(pb::Batch::kStepsFieldNumber, [&] {
+      if (step.condition) {
+        pass.Message(pb::BatchStep::kConditionFieldNumber,
+                     [&] { PutBatchCond(pass, *step.condition); });
+      }
+      pass.Message(pb::BatchStep::kStmtFieldNumber, [&] { PutStmt(pass, step.stmt); });
+    });
+  }
+  if (batch.replication_index) {
+    pass.Uint(pb::Batch::kReplicationIndexFieldNumber, *batch.replication_index);
+  }
+}
+
+// The fields `sequence` and `describe` share; `Fields` is the generated message naming them.
+template <typename Fields, typename Pass, typename Request>
+void PutSqlRequest(Pass& pass, const Request& request) {
+  if (request.sql) pass.Bytes(Fields::kSqlFieldNumber, *request.sql);
+  if (request.sql_id) pass.Int32(Fields::kSqlIdFieldNumber, *request.sql_id);
+  if (request.replication_index) {
+    pass.Uint(Fields::kReplicationIndexFieldNumber, *request.replication_index);
+  }
+}
+
+template <typename Pass>
+void PutStreamRequest(Pass& pass, const StreamRequest& request) {
+  using F = pb_http::StreamRequest;
+  std::visit(
+      [&](const auto& r) {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, CloseRequest>) {
+          pass.EmptyMessage(F::kCloseFieldNumber);
+        } else if constexpr (std::is_same_v<T, ExecuteRequest>) {
+          pass.Message(F::kExecuteFieldNumber, [&] {
+            pass.Message(pb_http::ExecuteStreamReq::kStmtFieldNumber,
+                         [&] { PutStmt(pass, r.stmt); });
+          });
+        } else if constexpr (std::is_same_v<T, BatchRequest>) {
+          pass.Message(F::kBatchFieldNumber, [&] {
+            pass.Message(pb_http::BatchStreamReq::kBatchFieldNumber,
+                         [&] { PutBatch(pass, r.batch); });
+          });
+        } else if constexpr (std::is_same_v<T, SequenceRequest>) {
+          pass.Message(F::kSequenceFieldNumber,
+                       [&] { PutSqlRequest<pb_http::SequenceStreamReq>(pass, r); });
+        } else if constexpr (std::is_same_v<T, DescribeRequest>) {
+          pass.Message(F::kDescribeFieldNumber,
+                       [&] { PutSqlRequest<pb_http::DescribeStreamReq>(pass, r); });
+        } else if constexpr (std::is_same_v<T, StoreSqlRequest>) {
+          pass.Message(F::kStoreSqlFieldNumber, [&] {
+            if (r.sql_id != 0) pass.Int32(pb_http::StoreSqlStreamReq::kSqlIdFieldNumber, r.sql_id);
+            if (!r.sql.empty()) pass.Bytes(pb_http::StoreSqlStreamReq::kSqlFieldNumber, r.sql);
+          });
+        } else if constexpr (std::is_same_v<T, CloseSqlRequest>) {
+          pass.Message(F::kCloseSqlFieldNumber, [&] {
+            if (r.sql_id != 0) pass.Int32(pb_http::CloseSqlStreamReq::kSqlIdFieldNumber, r.sql_id);
+          });
+        } else {
+          static_assert(std::is_same_v<T, GetAutocommitRequest>);
+          pass.EmptyMessage(F::kGetAutocommitFieldNumber);
+        }
+      },
+      request);
+}
+
+template <typename Pass>
+void PutPipelineRequest(Pass& pass, const PipelineRequest& request) {
+  using F = pb_http::PipelineReqBody;
+  if (request.baton) pass.Bytes(F::kBatonFieldNumber, *request.baton);
+  for (const StreamRequest& stream_request : request.requests) {
+    pass.Message(F::kRequestsFieldNumber, [&] { PutStreamRequest(pass, stream_request); });
+  }
+}
+
+// The oneof tag of a request's type, which is also the tag of its response's (the schemas share
+// them).
+uint32_t TagOf(const StreamRequest& request) {
+  using F = pb_http::StreamRequest;
+  return std::visit(
+      [](const auto& r) -> uint32_t {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, CloseRequest>) {
+          return F::kCloseFieldNumber;
+        } else if constexpr (std::is_same_v<T, ExecuteRequest>) {
+          return F::kExecuteFieldNumber;
+        } else if constexpr (std::is_same_v<T, BatchRequest>) {
+          return F::kBatchFieldNumber;
+        } else if constexpr (std::is_same_v<T, SequenceRequest>) {
+          return F::kSequenceFieldNumber;
+        } else if constexpr (std::is_same_v<T, DescribeRequest>) {
+          return F::kDescribeFieldNumber;
+        } else if constexpr (std::is_same_v<T, StoreSqlRequest>) {
+          return F::kStoreSqlFieldNumber;
+        } else if constexpr (std::is_same_v<T, CloseSqlRequest>) {
+          return F::kCloseSqlFieldNumber;
+        } else {
+          static_assert(std::is_same_v<T, GetAutocommitRequest>);
+          return F::kGetAutocommitFieldNumber;
+        }
+      },
+      request);
+}
+
 // --- Decoding ---
 
 // Walks a parsed message into the model. Every Read* returns false after recording the first error,
@@ -649,6 +835,31 @@ class Walker {
         break;
     }
     return Fail("the message is neither hello (field 1) nor request (field 2)");
+  }
+
+  bool ReadPipelineResponse(pb_http::PipelineRespBody& in, const PipelineRequest& request,
+                            PipelineResponse& out) {
+    if (in.has_baton() && !ReadText("baton", *in.mutable_baton(), out.baton.emplace())) {
+      return false;
+    }
+    if (in.has_base_url() &&
+        !ReadText("base_url", *in.mutable_base_url(), out.base_url.emplace())) {
+      return false;
+    }
+    if (std::size_t(in.results_size()) != request.requests.size()) {
+      PathScope scope(*this, "results");
+      return Fail(std::to_string(in.results_size()) + " results for a pipeline of " +
+                  std::to_string(request.requests.size()) +
+                  " requests; a server answers every request");
+    }
+    out.results.resize(request.requests.size());
+    for (int i = 0; i < in.results_size(); ++i) {
+      PathScope scope(*this, "results", i);
+      if (!ReadStreamResult(*in.mutable_results(i), request.requests[i], out.results[i])) {
+        return false;
+      }
+    }
+    return true;
   }
 
  private:
@@ -898,6 +1109,175 @@ class Walker {
         "sequence (4), describe (5), store_sql (6), close_sql (7) or get_autocommit (8)");
   }
 
+  // --- Responses (the client direction) ---
+
+  bool ReadStreamResult(pb_http::StreamResult& in, const StreamRequest& request,
+                        StreamResult& out) {
+    switch (in.result_case()) {
+      case pb_http::StreamResult::kOk: {
+        PathScope scope(*this, "ok");
+        return ReadStreamResponse(*in.mutable_ok(), request, out.emplace<StreamResponse>());
+      }
+      case pb_http::StreamResult::kError: {
+        PathScope scope(*this, "error");
+        return ReadError(*in.mutable_error(), out.emplace<hrana::Error>());
+      }
+      case pb_http::StreamResult::RESULT_NOT_SET:
+        break;
+    }
+    return Fail("the result is neither ok (field 1) nor error (field 2)");
+  }
+
+  bool ReadStreamResponse(pb_http::StreamResponse& in, const StreamRequest& request,
+                          StreamResponse& out) {
+    using R = pb_http::StreamResponse;
+    const uint32_t expected = TagOf(request);
+    const google::protobuf::Descriptor* descriptor = R::descriptor();
+    const std::string& expected_name = descriptor->FindFieldByNumber(int(expected))->name();
+    if (in.response_case() == R::RESPONSE_NOT_SET) {
+      return Fail("unknown or missing response type; expected " + expected_name + " (field " +
+                  std::to_string(expected) + ")");
+    }
+    if (uint32_t(in.response_case()) != expected) {
+      return Fail("the response to a request of type " + expected_name + " has type " +
+                  descriptor->FindFieldByNumber(in.response_case())->name());
+    }
+    switch (in.response_case()) {
+      case R::kClose:
+        out.emplace<CloseResponse>();
+        return true;
+      case R::kExecute: {
+        PathScope scope(*this, "execute");
+        if (!in.execute().has_result()) return FailMissing("result");
+        PathScope result_scope(*this, "result");
+        return ReadStmtResult(*in.mutable_execute()->mutable_result(),
+                              out.emplace<ExecuteResponse>().result);
+      }
+      case R::kBatch: {
+        PathScope scope(*this, "batch");
+        if (!in.batch().has_result()) return FailMissing("result");
+        PathScope result_scope(*this, "result");
+        return ReadBatchResult(*in.mutable_batch()->mutable_result(),
+                               std::get<BatchRequest>(request).batch.steps.size(),
+                               out.emplace<BatchResponse>().result);
+      }
+      case R::kSequence:
+        out.emplace<SequenceResponse>();
+        return true;
+      case R::kDescribe: {
+        PathScope scope(*this, "describe");
+        if (!in.describe().has_result()) return FailMissing("result");
+        PathScope result_scope(*this, "result");
+        return ReadDescribeResult(*in.mutable_describe()->mutable_result(),
+                                  out.emplace<DescribeResponse>().result);
+      }
+      case R::kStoreSql:
+        out.emplace<StoreSqlResponse>();
+        return true;
+      case R::kCloseSql:
+        out.emplace<CloseSqlResponse>();
+        return true;
+      case R::kGetAutocommit:
+        out.emplace<GetAutocommitResponse>().is_autocommit = in.get_autocommit().is_autocommit();
+        return true;
+      case R::RESPONSE_NOT_SET:
+        break;
+    }
+    return Fail("unknown or missing response type");
+  }
+
+  bool ReadError(pb::Error& in, hrana::Error& out) {
+    if (!ReadText("message", *in.mutable_message(), out.message)) return false;
+    return !in.has_code() || ReadText("code", *in.mutable_code(), out.code);
+  }
+
+  bool ReadColumn(pb::Col& in, Column& out) {
+    if (in.has_name() && !ReadText("name", *in.mutable_name(), out.name.emplace())) return false;
+    return !in.has_decltype_() ||
+           ReadText("decltype", *in.mutable_decltype_(), out.decltype_name.emplace());
+  }
+
+  bool ReadStmtResult(pb::StmtResult& in, StmtResult& out) {
+    out.cols.resize(in.cols_size());
+    for (int i = 0; i < in.cols_size(); ++i) {
+      PathScope scope(*this, "cols", i);
+      if (!ReadColumn(*in.mutable_cols(i), out.cols[i])) return false;
+    }
+    out.rows.resize(in.rows_size());
+    for (int i = 0; i < in.rows_size(); ++i) {
+      PathScope scope(*this, "rows", i);
+      pb::Row& row = *in.mutable_rows(i);
+      // Callers index a row by column; a short or long one would send them out of bounds.
+      if (row.values_size() != in.cols_size()) {
+        return Fail("the row has " + std::to_string(row.values_size()) + " values but the result " +
+                    std::to_string(in.cols_size()) + " columns");
+      }
+      out.rows[i].resize(row.values_size());
+      for (int j = 0; j < row.values_size(); ++j) {
+        PathScope value_scope(*this, "values", j);
+        if (!ReadValue(*row.mutable_values(j), out.rows[i][j])) return false;
+      }
+    }
+    out.affected_row_count = in.affected_row_count();
+    if (in.has_last_insert_rowid()) out.last_insert_rowid = in.last_insert_rowid();
+    ReadReplicationIndex(in, out.replication_index);
+    out.rows_read = in.rows_read();
+    out.rows_written = in.rows_written();
+    out.query_duration_ms = in.query_duration_ms();
+    return true;
+  }
+
+  // Map entries exist only for steps with an outcome; the others (skipped) stay empty.
+  bool ReadBatchResult(pb::BatchResult& in, std::size_t step_count, BatchResult& out) {
+    out.step_results.resize(step_count);
+    out.step_errors.resize(step_count);
+    auto check_step = [&](std::string_view field, uint32_t step) {
+      if (step < step_count) return true;
+      PathScope scope(*this, field);
+      return Fail("an entry for step " + std::to_string(step) + ", but the batch has " +
+                  std::to_string(step_count) + " steps");
+    };
+    for (auto& [step, result] : *in.mutable_step_results()) {
+      if (!check_step("step_results", step)) return false;
+      PathScope scope(*this, "step_results", int(step));
+      if (!ReadStmtResult(result, out.step_results[step].emplace())) return false;
+    }
+    for (auto& [step, error] : *in.mutable_step_errors()) {
+      if (!check_step("step_errors", step)) return false;
+      PathScope scope(*this, "step_errors", int(step));
+      if (out.step_results[step]) return Fail("the step has both a result and an error");
+      if (!ReadError(error, out.step_errors[step].emplace())) return false;
+    }
+    return true;
+  }
+
+  bool ReadDescribeResult(pb::DescribeResult& in, DescribeResult& out) {
+    out.params.resize(in.params_size());
+    for (int i = 0; i < in.params_size(); ++i) {
+      PathScope scope(*this, "params", i);
+      pb::DescribeParam& param = *in.mutable_params(i);
+      if (param.has_name() &&
+          !ReadText("name", *param.mutable_name(), out.params[i].name.emplace())) {
+        return false;
+      }
+    }
+    out.cols.resize(in.cols_size());
+    for (int i = 0; i < in.cols_size(); ++i) {
+      PathScope scope(*this, "cols", i);
+      pb::DescribeCol& column = *in.mutable_cols(i);
+      if (!ReadText("name", *column.mutable_name(), out.cols[i].name)) return false;
+      if (column.has_decltype_() &&
+          !ReadText("decltype", *column.mutable_decltype_(), out.cols[i].decltype_name.emplace())) {
+        return false;
+      }
+    }
+    out.is_explain = in.is_explain();
+    out.is_readonly = in.is_readonly();
+    return true;
+  }
+
+  // --- WebSocket requests ---
+
   bool ReadWsRequest(pb_ws::RequestMsg& in, ws::Request& out) {
     using R = pb_ws::RequestMsg;
     switch (in.request_case()) {
@@ -1032,6 +1412,19 @@ Result<PipelineRequest> DecodePipelineRequest(std::string_view body) {
 std::string EncodePipelineResponse(const PipelineResponse& response) {
   return Encode([&](auto& pass) { PutPipelineResponse(pass, response); },
                 /*length_delimited=*/false);
+}
+
+std::string EncodePipelineRequest(const PipelineRequest& request) {
+  return Encode([&](auto& pass) { PutPipelineRequest(pass, request); },
+                /*length_delimited=*/false);
+}
+
+Result<PipelineResponse> DecodePipelineResponse(std::string_view body,
+                                                const PipelineRequest& request) {
+  return Decode<PipelineResponse, pb_http::PipelineRespBody>(
+      body, "response body", [&request](Walker& walker, auto& in, PipelineResponse& out) {
+        return walker.ReadPipelineResponse(in, request, out);
+      });
 }
 
 Result<CursorRequest> DecodeCursorRequest(std::string_view body) {

@@ -48,6 +48,8 @@ size_t DistinctNameCount(const std::vector<NamedArg>& args) {
   return names.size();
 }
 
+}  // namespace
+
 std::optional<Error> BindArguments(sqlite::Statement& statement, const Stmt& stmt) {
   if (!stmt.args.empty() && !stmt.named_args.empty()) {
     return Error{"Statement has both positional and named arguments",
@@ -85,11 +87,23 @@ std::optional<Error> BindArguments(sqlite::Statement& statement, const Stmt& stm
   return std::nullopt;
 }
 
-}  // namespace
 
 std::optional<Error> CheckSqlText(std::string_view sql) {
   if (sql.find('\0') == std::string_view::npos) return std::nullopt;
   return Error{"SQL string could not be parsed: it contains a NUL byte", "SQL_PARSE_ERROR"};
+}
+
+std::vector<Column> ColumnsOf(const sqlite::Statement& statement) {
+  std::vector<Column> columns;
+  int count = statement.column_count();
+  columns.reserve(size_t(count));
+  for (int i = 0; i < count; ++i) {
+    Column column;
+    if (auto name = statement.column_name(i)) column.name = std::string(*name);
+    if (auto type = statement.column_decltype(i)) column.decltype_name = std::string(*type);
+    columns.push_back(std::move(column));
+  }
+  return columns;
 }
 
 Error ClientStateInReadOnlyTransaction() {
@@ -296,13 +310,7 @@ StmtOutcome ExecuteStmt(ExecutionContext& context, const Stmt& stmt, RowConsumer
         // schema changed since it was prepared (ALTER TABLE on another connection).
         first_step = false;
         column_count = statement.column_count();
-        result.cols.reserve(size_t(column_count));
-        for (int i = 0; i < column_count; ++i) {
-          Column column;
-          if (auto name = statement.column_name(i)) column.name = std::string(*name);
-          if (auto type = statement.column_decltype(i)) column.decltype_name = std::string(*type);
-          result.cols.push_back(std::move(column));
-        }
+        result.cols = ColumnsOf(statement);
         if (consumer && (rc == SQLITE_ROW || rc == SQLITE_DONE)) consumer->Columns(result.cols);
       }
       if (rc == SQLITE_DONE) break;

@@ -32,6 +32,16 @@ std::variant<const std::string*, RequestFailure> ResolveSql(
     const ExecutionContext& context, const std::optional<std::string>& sql,
     const std::optional<int32_t>& sql_id);
 
+// Binds a statement's positional and named arguments the way sqld does: a named argument matches
+// the parameter's name as written (":v") and then without its prefix ("v"); of several with one
+// name the last counts. The SDK's local mode binds the same way, so a statement behaves alike on a
+// local file and on a server.
+std::optional<Error> BindArguments(sqlite::Statement& statement, const Stmt& stmt);
+
+// A statement's result columns: names and declared types, as the statement stands (after a step
+// re-prepared it, the current schema's).
+std::vector<Column> ColumnsOf(const sqlite::Statement& statement);
+
 // SQLite reads SQL text only up to a NUL byte: text with one is refused as sqld does, rather than
 // run in part (or, when splitting a sequence, never reaching its end).
 std::optional<Error> CheckSqlText(std::string_view sql);

@@ -3,10 +3,12 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <cstdint>
 #include <utility>
+
+#include "common/text.h"
 
 namespace edgelite::protocol {
 namespace {
@@ -33,14 +35,6 @@ GrpcStatus Malformed(std::string_view what) {
   return {GrpcCode::kInvalidArgument, fmt::format("Malformed gRPC-web request body: {}", what)};
 }
 
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 // A trailers frame holds header lines; names are case-insensitive.
 GrpcStatus ParseTrailers(std::string_view block) {
   std::optional<std::string_view> status;
@@ -49,12 +43,12 @@ GrpcStatus ParseTrailers(std::string_view block) {
     size_t end = block.find('\n');
     std::string_view line = block.substr(0, end);
     block = end == std::string_view::npos ? std::string_view() : block.substr(end + 1);
+    if (line.ends_with('\r')) line.remove_suffix(1);
     size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    std::string name;
-    for (char c : Trim(line.substr(0, colon))) name += char(std::tolower(static_cast<unsigned char>(c)));
-    if (name == "grpc-status") status = Trim(line.substr(colon + 1));
-    if (name == "grpc-message") message = Trim(line.substr(colon + 1));
+    std::string name = AsciiLowercase(TrimSpaces(line.substr(0, colon)));
+    if (name == "grpc-status") status = TrimSpaces(line.substr(colon + 1));
+    if (name == "grpc-message") message = TrimSpaces(line.substr(colon + 1));
   }
   return StatusFromTrailers(status, message);
 }
@@ -153,8 +147,8 @@ GrpcStatus StatusFromTrailers(std::optional<std::string_view> grpc_status,
       std::from_chars(grpc_status->data(), grpc_status->data() + grpc_status->size(), code);
   if (error != std::errc() || end != grpc_status->data() + grpc_status->size() || code < 0 ||
       code > int(GrpcCode::kUnauthenticated)) {
-    return {GrpcCode::kInternal, fmt::format("the response has an invalid grpc-status '{}'",
-                                             *grpc_status)};
+    return {GrpcCode::kInternal,
+            fmt::format("the response has an invalid grpc-status '{}'", *grpc_status)};
   }
   return {GrpcCode(code), grpc_message ? PercentDecodeGrpcMessage(*grpc_message) : std::string()};
 }

@@ -212,4 +212,64 @@ proxy::Description ToDescription(const hrana::DescribeResult& result) {
   return out;
 }
 
+proxy::Program StmtToProgram(const hrana::Stmt& stmt) {
+  proxy::Program program;
+  proxy::Query* query = program.add_steps()->mutable_query();
+  query->set_stmt(stmt.sql.value_or(""));
+  query->set_skip_rows(!stmt.want_rows);
+  if (!stmt.named_args.empty()) {
+    proxy::Named* named = query->mutable_named();
+    for (const hrana::NamedArg& arg : stmt.named_args) {
+      named->add_names(arg.name);
+      named->add_values()->set_data(EncodeBincodeValue(arg.value));
+    }
+  } else {
+    proxy::Positional* positional = query->mutable_positional();
+    for (const Value& value : stmt.args)
+      positional->add_values()->set_data(EncodeBincodeValue(value));
+  }
+  return program;
+}
+
+Result<std::variant<hrana::StmtResult, hrana::Error>> FromQueryResult(
+    const proxy::QueryResult& result) {
+  if (result.has_error()) {
+    const proxy::Error& error = result.error();
+    int primary_code = error.extended_code() & 0xff;
+    hrana::Error out;
+    out.sqlite_extended_code = error.extended_code();
+    if (primary_code != 0) {
+      out.code = std::string(sqlite::HranaCodeFor(primary_code));
+      out.message = std::string(kSqlitePrefix) + error.message();
+    } else {
+      out.code = error.code() == proxy::Error::SQL_ERROR ? "SQL_INPUT_ERROR" : "INTERNAL";
+      out.message = error.message();
+    }
+    return std::variant<hrana::StmtResult, hrana::Error>(std::move(out));
+  }
+  hrana::StmtResult out;
+  const proxy::ResultRows& rows = result.row();
+  for (const proxy::Column& column : rows.column_descriptions()) {
+    hrana::Column col;
+    col.name = column.name();
+    if (column.has_decltype_()) col.decltype_name = column.decltype_();
+    out.cols.push_back(std::move(col));
+  }
+  for (const proxy::Row& row : rows.rows()) {
+    std::vector<Value>& values = out.rows.emplace_back();
+    values.reserve(size_t(row.values_size()));
+    for (const proxy::Value& value : row.values()) {
+      auto decoded = DecodeBincodeValue(value.data());
+      if (!decoded.ok()) {
+        return Status::InvalidArgument("the primary sent a value that does not decode: " +
+                                       decoded.status().message());
+      }
+      values.push_back(std::move(decoded).value());
+    }
+  }
+  out.affected_row_count = rows.affected_row_count();
+  if (rows.has_last_insert_rowid()) out.last_insert_rowid = rows.last_insert_rowid();
+  return std::variant<hrana::StmtResult, hrana::Error>(std::move(out));
+}
+
 }  // namespace edgelite::replication

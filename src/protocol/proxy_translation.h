@@ -5,6 +5,8 @@
 // differences are kept here and said so.
 #pragma once
 
+#include <variant>
+
 #include "edgelite/status.h"
 #include "hrana/model.h"
 #include "proxy.pb.h"
@@ -30,5 +32,16 @@ proxy::Error ToProxyError(const hrana::Error& error);
 std::string SqliteMessageOf(const hrana::Error& error);
 
 proxy::Description ToDescription(const hrana::DescribeResult& result);
+
+// --- The client direction: an embedded replica delegating statements to its primary ---
+
+// A statement as a one-step program (values as bincode, params always present as sqld wants).
+proxy::Program StmtToProgram(const hrana::Stmt& stmt);
+
+// A step's outcome as the Hrana model has it: rows, or the error with SQLite's code restored
+// from the extended code ("SQLITE_CONSTRAINT", message "SQLite error: ..." as the Hrana executor
+// words it). InvalidArgument when a value does not decode.
+Result<std::variant<hrana::StmtResult, hrana::Error>> FromQueryResult(
+    const proxy::QueryResult& result);
 
 }  // namespace edgelite::replication

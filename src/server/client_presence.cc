@@ -25,13 +25,19 @@ bool ClientPresence::Gone() {
   auto now = std::chrono::steady_clock::now();
   if (now < next_check_) return false;
   next_check_ = now + kCheckInterval;
-  char byte;
-  // 0 is the end of the stream: a client that closed (or half-closed) its side has given up on
-  // the answer. Pending bytes (a pipelined request) say nothing either way.
-  ssize_t peeked = recv(socket_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  seen_gone_ =
-      peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+  seen_gone_ = PeekPeer(socket_) == PeerActivity::kLeft;
   return seen_gone_;
+}
+
+PeerActivity PeekPeer(int socket) {
+  char byte;
+  ssize_t peeked = recv(socket, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (peeked > 0) return PeerActivity::kSentBytes;
+  // 0 is the end of the stream; an error other than "nothing yet" is a reset or a dead peer.
+  if (peeked == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+    return PeerActivity::kLeft;
+  }
+  return PeerActivity::kQuiet;
 }
 
 hrana::RequestFailure ClientGoneFailure() {

@@ -32,6 +32,12 @@ class ClientPresence {
   bool seen_gone_ = false;
 };
 
+// What a look at a client's socket, taking nothing from it, tells: the client closed or reset its
+// side (a half-close counts: it has given up on the answer), it sent bytes (a pipelined request,
+// which says nothing either way), or nothing happened.
+enum class PeerActivity { kLeft, kSentBytes, kQuiet };
+PeerActivity PeekPeer(int socket);
+
 // The outcome of a request stopped because its client had gone (nobody reads it; logs show it).
 hrana::RequestFailure ClientGoneFailure();
 

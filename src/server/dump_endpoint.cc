@@ -10,9 +10,9 @@
 #include <variant>
 
 #include "hrana/json_codec.h"
+#include "server/body_pipe.h"
 #include "server/dump_exporter.h"
 #include "server/http_authorization.h"
-#include "server/streamed_body.h"
 
 namespace edgelite::server {
 namespace {
@@ -48,7 +48,7 @@ HttpResponse ErrorResponse(int status, std::string_view message) {
 
 // One dump on a dump worker. A job dropped unrun (the server is stopping) still ends its body.
 struct DumpJob {
-  DumpJob(std::shared_ptr<StreamedBody> body, Database* database, DumpOptions options)
+  DumpJob(std::shared_ptr<BodyPipe> body, Database* database, DumpOptions options)
       : body(std::move(body)), database(database), options(options) {}
   DumpJob(const DumpJob&) = delete;
   DumpJob& operator=(const DumpJob&) = delete;
@@ -77,7 +77,7 @@ struct DumpJob {
     }
   }
 
-  std::shared_ptr<StreamedBody> body;
+  std::shared_ptr<BodyPipe> body;
   Database* database;
   DumpOptions options;
 };
@@ -92,7 +92,7 @@ HttpResponse ServeDump(const HttpRequest& request, Database& database,
   if (auto* refusal = std::get_if<HttpResponse>(&options)) return std::move(*refusal);
 
   WorkerPool& workers = database.dump_workers();
-  auto body = std::make_shared<StreamedBody>([&workers] { return workers.stopping(); });
+  auto body = std::make_shared<BodyPipe>([&workers] { return workers.stopping(); });
   auto job = std::make_shared<DumpJob>(body, &database, std::get<DumpOptions>(options));
   workers.Submit([job] { job->Run(); });
 

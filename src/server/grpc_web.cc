@@ -1,15 +1,14 @@
 // gRPC-web request recognition and response building.
 #include "server/grpc_web.h"
 
-#include <cctype>
+#include "common/text.h"
 
 namespace edgelite::server {
 
 bool IsGrpcWebContentType(std::string_view content_type) {
   std::string_view media = content_type.substr(0, content_type.find(';'));
   while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  std::string lower;
-  for (char c : media) lower += char(std::tolower(static_cast<unsigned char>(c)));
+  std::string lower = AsciiLowercase(media);
   return lower == "application/grpc-web" || lower == "application/grpc-web+proto";
 }
 
@@ -28,6 +27,14 @@ HttpResponse MakeGrpcWebResponse(const std::vector<std::string>& messages,
   }
   for (const std::string& message : messages) response.body += EncodeDataFrame(message);
   response.body += EncodeTrailersFrame(status);
+  return response;
+}
+
+HttpResponse MakeStreamedGrpcWebResponse(std::shared_ptr<StreamedBody> body) {
+  HttpResponse response;
+  response.status = 200;
+  response.content_type = "application/grpc-web+proto";
+  response.streamed_body = std::move(body);
   return response;
 }
 

@@ -4,6 +4,7 @@
 // browsers use, and no libSQL client sends it.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -11,6 +12,7 @@
 
 #include "protocol/grpc_web_framing.h"
 #include "server/http_message.h"
+#include "server/streamed_body.h"
 
 namespace edgelite::server {
 
@@ -31,5 +33,9 @@ bool IsGrpcWebContentType(std::string_view content_type);
 // no messages is "trailers-only": its status goes into the HTTP headers and the body is empty.
 HttpResponse MakeGrpcWebResponse(const std::vector<std::string>& messages,
                                  const GrpcStatus& status);
+
+// A response sent while `body` produces it: HTTP 200, then data frames and trailers as they come
+// (a server-streaming call that may last as long as the client stays).
+HttpResponse MakeStreamedGrpcWebResponse(std::shared_ptr<StreamedBody> body);
 
 }  // namespace edgelite::server

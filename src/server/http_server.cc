@@ -11,7 +11,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <charconv>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -19,6 +22,7 @@
 
 #include "common/text.h"
 #include "hrana/json_codec.h"
+#include "server/client_presence.h"
 #include "server/request_runner.h"
 #include "server/response_compression.h"
 #include "server/streamed_body.h"
@@ -48,6 +52,9 @@ std::optional<std::string> UnsupportedTransferCoding(std::string_view value) {
 constexpr auto kIdleKeepAlive = std::chrono::seconds(60);
 constexpr auto kWriteTimeout = std::chrono::seconds(30);
 constexpr size_t kHeaderLimit = 64 * 1024;
+// How long shutdown waits for streamed responses to write their endings before the I/O threads
+// stop; a client that does not take its ending by then is cut off.
+constexpr auto kStreamEndingGrace = std::chrono::seconds(1);
 
 // The status line and headers of a response, written by hand: every field is ours, and Beast's
 // generic serializer cost about a sixth of the CPU of a whole point read.
@@ -95,11 +102,60 @@ asio::awaitable<boost::system::error_code> WriteResponse(beast::tcp_stream& stre
   co_return error;
 }
 
-// A streamed body: the head once the first bytes are there (or, if the body failed before any,
-// the producer's error response instead), then each piece as it comes, as a chunk (HTTP/1.1) or
-// as is (HTTP/1.0, which ends the body by closing the connection). A body that fails later is cut
-// short by closing the connection without the last chunk. Clears `keep_alive` when the connection
-// must close.
+// A streamed response can stay silent for long (a replica's LogEntries at the end of the log sends
+// nothing until the next commit), so a client that leaves would go unnoticed until a write fails.
+// This watches the connection meanwhile, without taking anything from it, and abandons the body as
+// soon as the client closes or resets it; a client that sends bytes is still there, and the watch
+// ends.
+class DepartureWatch {
+ public:
+  DepartureWatch(tcp::socket& socket, StreamedBody& body)
+      : socket_(socket), state_(std::make_shared<State>()) {
+    Watch(socket, body, state_);
+  }
+  ~DepartureWatch() {
+    state_->over = true;
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);  // the response is written: nothing but the watch is pending
+  }
+  DepartureWatch(const DepartureWatch&) = delete;
+  DepartureWatch& operator=(const DepartureWatch&) = delete;
+
+  bool client_left() const { return state_->client_left; }
+
+ private:
+  // Shared with the wait, which may complete after the watch (and the body) are gone.
+  struct State {
+    bool over = false;
+    bool client_left = false;
+  };
+
+  static void Watch(tcp::socket& socket, StreamedBody& body, std::shared_ptr<State> state) {
+    socket.async_wait(tcp::socket::wait_read,
+                      [&socket, &body, state](const boost::system::error_code&) {
+                        if (state->over) return;
+                        switch (PeekPeer(socket.native_handle())) {
+                          case PeerActivity::kLeft:
+                            state->client_left = true;
+                            body.Abandon();
+                            return;
+                          case PeerActivity::kQuiet:
+                            Watch(socket, body, state);
+                            return;
+                          case PeerActivity::kSentBytes:
+                            return;
+                        }
+                      });
+  }
+
+  tcp::socket& socket_;
+  std::shared_ptr<State> state_;
+};
+
+// A streamed body: the head with the first piece (or, if the body failed before any, its error
+// response instead), then each piece as it comes, as a chunk (HTTP/1.1) or as is (HTTP/1.0, which
+// ends the body by closing the connection). A body that fails later is cut short by closing the
+// connection without the last chunk. Clears `keep_alive` when the connection must close.
 asio::awaitable<boost::system::error_code> WriteStreamedResponse(beast::tcp_stream& stream,
                                                                  const HttpResponse& response,
                                                                  unsigned version,
@@ -110,26 +166,35 @@ asio::awaitable<boost::system::error_code> WriteStreamedResponse(beast::tcp_stre
     StreamedBody& body;
     ~AbandonAtExit() { body.Abandon(); }
   } abandon{body};
-  StreamedBody::Piece piece = co_await body.Next();
-  if (piece.failure) co_return co_await WriteResponse(stream, *piece.failure, version, keep_alive);
-  bool chunked = version >= 11;
-  keep_alive = keep_alive && chunked;
-  std::string head = ResponseHead(response, version, keep_alive);
+  DepartureWatch departure(stream.socket(), body);
+  const bool chunked = version >= 11;
+  bool head_sent = false;
   while (true) {
-    std::string framing = std::exchange(head, std::string());  // the head goes with the first bytes
+    StreamedBody::Piece piece = co_await body.Next();
+    if (departure.client_left()) co_return asio::error::connection_aborted;
+    std::string framing;
+    if (!head_sent) {
+      if (piece.failure)
+        co_return co_await WriteResponse(stream, *piece.failure, version, keep_alive);
+      keep_alive = keep_alive && chunked;
+      framing = ResponseHead(response, version, keep_alive);
+      head_sent = true;
+    }
     if (piece.end) {
       if (piece.failure) co_return asio::error::connection_aborted;
       if (chunked) framing += "0\r\n\r\n";
-    } else if (chunked) {
+    } else if (chunked && !piece.data.empty()) {
       framing += fmt::format("{:x}\r\n", piece.data.size());
     }
-    std::string_view trailer = chunked && !piece.end ? "\r\n" : "";
-    std::array<asio::const_buffer, 3> buffers{asio::buffer(framing), asio::buffer(piece.data),
-                                              asio::buffer(trailer)};
-    stream.expires_after(kWriteTimeout);
-    auto [error, written] = co_await asio::async_write(stream, buffers, kAsTuple);
-    if (error || piece.end) co_return error;
-    piece = co_await body.Next();
+    if (!framing.empty() || !piece.data.empty()) {
+      std::string_view trailer = chunked && !piece.data.empty() ? "\r\n" : "";
+      std::array<asio::const_buffer, 3> buffers{asio::buffer(framing), asio::buffer(piece.data),
+                                                asio::buffer(trailer)};
+      stream.expires_after(kWriteTimeout);
+      auto [error, written] = co_await asio::async_write(stream, buffers, kAsTuple);
+      if (error) co_return error;
+    }
+    if (piece.end) co_return boost::system::error_code();
   }
 }
 
@@ -209,7 +274,8 @@ struct HttpServer::Impl {
         acceptor(io),
         hrana_acceptor(io),
         reaper(io),
-        signals(io) {}
+        signals(io),
+        stream_ending_grace(io) {}
 
   // Accepts connections on `listener` until shutdown; on the WebSocket-only listener every
   // connection must upgrade.
@@ -218,17 +284,37 @@ struct HttpServer::Impl {
   asio::awaitable<void> ExpireIdleStreams();
   void Shutdown();
 
+  // The streamed bodies being sent: shutdown stops them, and the I/O threads stop once the last
+  // one has written its ending (or the grace period is over).
+  void StartStreaming(StreamedBody& body);
+  void EndStreaming(StreamedBody& body);
+  void StopPoolLocked();
+  struct Streaming {
+    Impl& impl;
+    StreamedBody& body;
+    Streaming(Impl& impl, StreamedBody& body) : impl(impl), body(body) {
+      impl.StartStreaming(body);
+    }
+    ~Streaming() { impl.EndStreaming(body); }
+  };
+
   const ServerConfig& config;
   HranaHttpService* service;
   StreamRegistry* streams;
+  // Declared before the pool, whose destruction ends the connections still streaming: they
+  // unregister here.
+  std::atomic<bool> stopped{false};
+  std::mutex streaming_mutex;
+  std::set<StreamedBody*> streaming;  // under streaming_mutex
+  bool pool_stopped = false;          // under streaming_mutex
   IoContextPool pool;
   asio::io_context& io;  // the first thread's: accepting, signals, the stream reaper
   tcp::acceptor acceptor;
   tcp::acceptor hrana_acceptor;  // open only with --hrana-listen-addr
   asio::steady_timer reaper;
   asio::signal_set signals;
+  asio::steady_timer stream_ending_grace;
   std::atomic<size_t> connections{0};
-  std::atomic<bool> stopped{false};
 };
 
 HttpServer::HttpServer(const ServerConfig& config, HranaHttpService* service,
@@ -299,7 +385,36 @@ void HttpServer::Impl::Shutdown() {
   hrana_acceptor.close(ignored);
   reaper.cancel();
   signals.cancel();
+  std::lock_guard lock(streaming_mutex);
+  for (StreamedBody* body : streaming) body->Stop();
+  if (streaming.empty()) {
+    StopPoolLocked();
+    return;
+  }
+  // Replicas' LogEntries streams end with UNAVAILABLE trailers that tell them to reconnect; the
+  // last stream to end stops the I/O threads (EndStreaming).
+  stream_ending_grace.expires_after(kStreamEndingGrace);
+  stream_ending_grace.async_wait([this](const boost::system::error_code&) {
+    std::lock_guard lock(streaming_mutex);
+    StopPoolLocked();
+  });
+}
+
+void HttpServer::Impl::StopPoolLocked() {
+  if (std::exchange(pool_stopped, true)) return;
   pool.Stop();
+}
+
+void HttpServer::Impl::StartStreaming(StreamedBody& body) {
+  std::lock_guard lock(streaming_mutex);
+  streaming.insert(&body);
+  if (stopped) body.Stop();  // started after Shutdown looked
+}
+
+void HttpServer::Impl::EndStreaming(StreamedBody& body) {
+  std::lock_guard lock(streaming_mutex);
+  streaming.erase(&body);
+  if (stopped && streaming.empty()) StopPoolLocked();
 }
 
 asio::awaitable<void> HttpServer::Impl::Accept(tcp::acceptor& listener, bool websocket_only) {
@@ -418,8 +533,11 @@ asio::awaitable<void> HttpServer::Impl::Serve(tcp::socket socket, bool websocket
       response = co_await service->Handle(std::move(request));
       if (response.streamed_body) {
         keep_alive = keep_alive && !stopped;
-        if (co_await WriteStreamedResponse(stream, response, version, keep_alive) || !keep_alive)
+        Streaming streaming(*this, *response.streamed_body);
+        if (co_await WriteStreamedResponse(stream, response, version, keep_alive) || !keep_alive ||
+            stopped) {
           break;
+        }
         continue;
       }
       if (response.status >= 400 && response.status != 404) {

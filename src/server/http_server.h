@@ -1,8 +1,8 @@
 // HttpServer: the user-facing HTTP/1.1 listener (Boost.Beast over Asio). It owns the I/O threads,
 // accepts connections, parses requests with limits, hands them to HranaHttpService and writes the
-// responses with sqld's permissive CORS headers. With --hrana-listen-addr it also serves sqld's
-// WebSocket-only Hrana listener, whose connections must all upgrade. Beast is included by
-// http_server.cc only.
+// responses with sqld's permissive CORS headers, streamed ones (streamed_body.h) as they are
+// produced. With --hrana-listen-addr it also serves sqld's WebSocket-only Hrana listener, whose
+// connections must all upgrade. Beast is included by http_server.cc only.
 #pragma once
 
 #include <memory>
@@ -28,7 +28,9 @@ class HttpServer {
   };
   // Binds the listeners.
   Result<BoundAddresses> Bind();
-  // Serves until SIGINT/SIGTERM or Stop(), on the configured number of I/O threads.
+  // Serves until SIGINT/SIGTERM or Stop(), on the configured number of I/O threads. Streamed
+  // responses still open then are stopped and get a second to write their endings (a replica's
+  // LogEntries its UNAVAILABLE trailers).
   void Run();
   void Stop();
 

@@ -1,7 +1,10 @@
 // A tiny keyword scanner: enough to classify statements, never a parser.
 #include "sqlite/sql_text.h"
 
+#include <sqlite3.h>
+
 #include <cctype>
+#include <string>
 
 namespace edgelite::sqlite {
 namespace {
@@ -231,6 +234,23 @@ bool IsTransactionControl(StatementKind kind) {
     default:
       return false;
   }
+}
+
+std::vector<std::string_view> SplitSqlStatements(std::string_view script) {
+  std::vector<std::string_view> statements;
+  std::string candidate;
+  size_t start = 0;
+  for (size_t i = 0; i < script.size(); ++i) {
+    if (script[i] != ';') continue;
+    candidate.assign(script.substr(start, i + 1 - start));
+    if (!sqlite3_complete(candidate.c_str())) continue;
+    std::string_view statement = script.substr(start, i + 1 - start);
+    if (!IsBlankSql(statement)) statements.push_back(statement);
+    start = i + 1;
+  }
+  std::string_view rest = script.substr(start);
+  if (!IsBlankSql(rest)) statements.push_back(rest);
+  return statements;
 }
 
 }  // namespace edgelite::sqlite

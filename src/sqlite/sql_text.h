@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace edgelite::sqlite {
 
@@ -46,5 +47,11 @@ bool IsBlankSql(std::string_view text);
 
 // Skips white space and comments at the start of `text`.
 std::string_view SkipBlanks(std::string_view text);
+
+// Splits a script into its statements without preparing them (a later statement may use a table
+// an earlier one creates): each piece ends at a semicolon that SQLite's tokenizer sees as the end
+// of a complete statement (sqlite3_complete), so semicolons in strings, comments and trigger
+// bodies stay inside. Blank pieces are dropped; a last statement without a semicolon is kept.
+std::vector<std::string_view> SplitSqlStatements(std::string_view script);
 
 }  // namespace edgelite::sqlite

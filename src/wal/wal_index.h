@@ -1,7 +1,8 @@
 // The wal-index header (`<db>-shm` bytes 0..135), frozen since SQLite 3.7.0
 // (docs/wal-replication.md §3.1): two copies of a 48-byte WalIndexHdr followed by the checkpoint
 // info. Frame capture reads it to learn which WAL frames are committed (mxFrame) and in which WAL
-// generation (the salts). The layout is frozen: sqlite3WalOpen asserts these sizes.
+// generation (the salts); the replica's injector also writes it, and the hash tables whose
+// geometry follows (wal_index_writer.h). The layout is frozen: sqlite3WalOpen asserts these sizes.
 #pragma once
 
 #include <array>
@@ -17,6 +18,28 @@ inline constexpr size_t kWalIndexHeaderSize = 48;        // one copy of WalIndex
 inline constexpr size_t kWalIndexCheckpointOffset = 96;  // WalCkptInfo follows the two copies
 inline constexpr size_t kWalIndexRegionSize = 32768;     // one xShmMap region
 inline constexpr uint32_t kWalIndexVersion = 3007000;
+inline constexpr size_t kWalIndexHeaderRegionBytes = 136;  // both copies + the checkpoint info
+inline constexpr uint32_t kWalIndexReadMarks = 5;          // aReadMark[0..4], READ0..READ4
+inline constexpr uint32_t kReadMarkUnused = 0xFFFFFFFF;
+
+// The hash tables that follow the header (§3.2). Region 0 holds the header and the page numbers
+// of the first 4062 frames, every later region those of the next 4096; each region ends with
+// 8192 16-bit hash slots at byte 16384. SQLite's wal.c calls these HASHTABLE_NPAGE_ONE,
+// HASHTABLE_NPAGE and HASHTABLE_NSLOT.
+inline constexpr uint32_t kHashTableFirstFrames = 4062;
+inline constexpr uint32_t kHashTableFrames = 4096;
+inline constexpr uint32_t kHashTableSlots = 8192;
+inline constexpr size_t kHashTableSlotsOffset = size_t(kHashTableFrames) * 4;
+
+// The region (xShmMap index) whose hash table indexes WAL frame `frame` (1-based).
+inline constexpr uint32_t WalIndexRegionOfFrame(uint32_t frame) {
+  return (frame + kHashTableFrames - kHashTableFirstFrames - 1) / kHashTableFrames;
+}
+
+// The frame before the first one that region `region` indexes (iZero in wal.c).
+inline constexpr uint32_t WalIndexRegionBase(uint32_t region) {
+  return region == 0 ? 0 : kHashTableFirstFrames + (region - 1) * kHashTableFrames;
+}
 
 // One validated copy of the header. All integers in host order, as SQLite stores them.
 struct WalIndexHeader {

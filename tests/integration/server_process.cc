@@ -1,13 +1,17 @@
 // Starting, watching and stopping `edgelite serve` for the integration tests.
 #include "integration/server_process.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -37,6 +41,21 @@ Result<std::filesystem::path> MakeTemporaryDirectory() {
   return std::filesystem::path(pattern);
 }
 
+// A port nobody listens on now, found by binding port 0 and closing the socket again.
+Result<uint16_t> FreeLoopbackPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Status::Io(std::string("socket: ") + std::strerror(errno));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof address;
+  bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+               ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0;
+  ::close(fd);
+  if (!bound) return Status::Io(std::string("bind: ") + std::strerror(errno));
+  return uint16_t(ntohs(address.sin_port));
+}
+
 // Describes a waitpid status for a test failure message.
 std::string DescribeExit(int wait_status) {
   if (WIFEXITED(wait_status))
@@ -50,26 +69,48 @@ std::string DescribeExit(int wait_status) {
 Result<std::unique_ptr<ServerProcess>> ServerProcess::Start(std::vector<std::string> extra_args) {
   Result<std::filesystem::path> directory = MakeTemporaryDirectory();
   if (!directory.ok()) return directory.status();
-  return Launch(std::move(*directory), true, std::move(extra_args));
+  return Launch(Kind::kEdgelite, std::move(*directory), true, std::move(extra_args));
 }
 
 Result<std::unique_ptr<ServerProcess>> ServerProcess::StartIn(std::filesystem::path directory,
                                                               std::vector<std::string> extra_args) {
-  return Launch(std::move(directory), false, std::move(extra_args));
+  return Launch(Kind::kEdgelite, std::move(directory), false, std::move(extra_args));
 }
 
-Result<std::unique_ptr<ServerProcess>> ServerProcess::Launch(std::filesystem::path directory,
+Result<std::unique_ptr<ServerProcess>> ServerProcess::StartSqld(std::vector<std::string> extra_args) {
+  Result<std::filesystem::path> directory = MakeTemporaryDirectory();
+  if (!directory.ok()) return directory.status();
+  return Launch(Kind::kSqld, std::move(*directory), true, std::move(extra_args));
+}
+
+Result<std::unique_ptr<ServerProcess>> ServerProcess::StartSqldIn(
+    std::filesystem::path directory, std::vector<std::string> extra_args) {
+  return Launch(Kind::kSqld, std::move(directory), false, std::move(extra_args));
+}
+
+Result<std::unique_ptr<ServerProcess>> ServerProcess::Launch(Kind kind,
+                                                             std::filesystem::path directory,
                                                              bool owns_directory,
                                                              std::vector<std::string> extra_args) {
-  // EDGELITE_BIN runs the suite against another build, as it does for the e2e suite.
-  const char* binary = std::getenv("EDGELITE_BIN");
-  std::vector<std::string> args = {binary && *binary ? binary : EDGELITE_BINARY,
-                                   "serve",
-                                   "--db-path",
-                                   (directory / "data").string(),
-                                   "--http-listen-addr",
-                                   "127.0.0.1:0",
-                                   "--no-welcome"};
+  std::vector<std::string> args;
+  if (kind == Kind::kSqld) {
+    // sqld reports the port it was given rather than the one bound: it gets a free one.
+    Result<uint16_t> port = FreeLoopbackPort();
+    if (!port.ok()) return port.status();
+    args = {SQLD_BINARY, "--no-welcome", "--db-path", (directory / "data.sqld").string(),
+            "--http-listen-addr", "127.0.0.1:" + std::to_string(*port)};
+  } else {
+    // EDGELITE_BIN runs the suite against another build, as it does for the e2e suite.
+    const char* binary = std::getenv("EDGELITE_BIN");
+    args = {binary && *binary ? binary : EDGELITE_BINARY, "serve", "--db-path",
+            (directory / "data").string(), "--no-welcome"};
+  }
+  // A caller that names the address (to restart a server where its clients expect it) gets it.
+  if (std::find(extra_args.begin(), extra_args.end(), "--http-listen-addr") == extra_args.end()) {
+    if (kind == Kind::kEdgelite) args.insert(args.end(), {"--http-listen-addr", "127.0.0.1:0"});
+  } else if (kind == Kind::kSqld) {
+    args.resize(args.size() - 2);
+  }
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   // Everything the child needs is prepared before fork(): after it, only async-signal-safe calls.
   std::vector<char*> argv;
@@ -167,13 +208,28 @@ bool ServerProcess::IsRunning() {
   return !wait_status_;
 }
 
-uint64_t ServerProcess::ResidentBytes() const {
-  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+namespace {
+
+// A number from /proc/<pid>/status ("VmRSS:   1234 kB", "Threads:   5"); 0 when absent.
+uint64_t StatusFigure(pid_t pid, std::string_view name) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;  // "<n> kB"
+    if (line.starts_with(name) && line.size() > name.size() && line[name.size()] == ':') {
+      return std::stoull(line.substr(name.size() + 1));
+    }
   }
   return 0;
+}
+
+}  // namespace
+
+uint64_t ServerProcess::ResidentBytes() const {
+  return StatusFigure(pid_, "VmRSS") * 1024;  // in kB
+}
+
+size_t ServerProcess::ThreadCount() const {
+  return StatusFigure(pid_, "Threads");
 }
 
 std::chrono::nanoseconds ServerProcess::CpuTime() const {

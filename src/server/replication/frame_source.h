@@ -3,14 +3,17 @@
 // from it; the storage side (src/wal/, the frame log and its snapshots) implements it. Frame
 // numbers are global, gapless and start at 0 for a log lineage (`log_id`); see docs/protocol.md
 // §9.3–§9.7 for the invariants the wire relies on. Implementations are called from several I/O
-// threads at once and must be thread-safe.
+// threads at once and must be thread-safe; they also tell subscribers of each commit, which is how
+// a LogEntries stream waiting at the end of the log wakes up.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -38,6 +41,31 @@ class SnapshotCursor {
 struct SnapshotNotFound {};
 using SnapshotOpen = std::variant<std::unique_ptr<SnapshotCursor>, SnapshotNotFound>;
 
+// Keeps a commit listener subscribed while it lives (move-only).
+class CommitSubscription {
+ public:
+  CommitSubscription() = default;
+  explicit CommitSubscription(std::function<void()> unsubscribe)
+      : unsubscribe_(std::move(unsubscribe)) {}
+  CommitSubscription(CommitSubscription&& other) noexcept
+      : unsubscribe_(std::exchange(other.unsubscribe_, nullptr)) {}
+  CommitSubscription& operator=(CommitSubscription&& other) noexcept {
+    if (this != &other) {
+      Reset();
+      unsubscribe_ = std::exchange(other.unsubscribe_, nullptr);
+    }
+    return *this;
+  }
+  ~CommitSubscription() { Reset(); }
+
+ private:
+  void Reset() {
+    if (auto unsubscribe = std::exchange(unsubscribe_, nullptr)) unsubscribe();
+  }
+
+  std::function<void()> unsubscribe_;
+};
+
 class FrameSource {
  public:
   virtual ~FrameSource() = default;
@@ -58,6 +86,13 @@ class FrameSource {
   // The snapshot whose frame range contains `from`, positioned to yield only frames with
   // frame_no >= `from`.
   virtual Result<SnapshotOpen> OpenSnapshot(uint64_t from) = 0;
+
+  // Calls `committed` with the new last committed frame_no after every commit, until the
+  // subscription is dropped. It runs on the committing thread once the frames are readable; it
+  // must be quick (the commit is acknowledged after it) and may still run once while the
+  // subscription is being dropped.
+  virtual CommitSubscription SubscribeToCommits(
+      std::function<void(uint64_t last_frame_no)> committed) = 0;
 };
 
 }  // namespace edgelite::replication

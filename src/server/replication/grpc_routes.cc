@@ -176,7 +176,12 @@ asio::awaitable<HttpResponse> GrpcRoutes::Handle(HttpRequest request, std::strin
       if (method == Method::kBatchLogEntries) {
         co_return Reply(replication_.BatchLogEntries(call, offset));
       }
-      if (method == Method::kLogEntries) co_return Reply(replication_.LogEntries(call, offset));
+      if (method == Method::kLogEntries) {
+        auto stream = replication_.LogEntries(call, offset);
+        if (auto* status = std::get_if<GrpcStatus>(&stream)) co_return Fail(*status);
+        co_return server::MakeStreamedGrpcWebResponse(
+            std::move(std::get<std::shared_ptr<LogEntriesStream>>(stream)));
+      }
       co_return Reply(replication_.Snapshot(call, offset));
     }
     case Method::kExecute: {

@@ -3,8 +3,9 @@
 // every call needs before a service sees it, in sqld's order: unframe the request message, read
 // the namespace from `x-namespace-bin`, authenticate `x-authorization` (or `authorization`),
 // find the database; then it decodes the protobuf request, calls ReplicationService or
-// ProxyService, and frames the reply. Streaming replies (LogEntries, Snapshot) are buffered into
-// one response for now.
+// ProxyService, and frames the reply. LogEntries is answered with a streamed body that stays open
+// as long as the replica does (log_entries_stream.h); Snapshot, which ends, is buffered into one
+// response.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

@@ -3,10 +3,8 @@
 
 #include <fmt/format.h>
 
-#include <array>
-#include <random>
-
-#include "protocol/wire_frame.h"
+#include "server/replication/frame_messages.h"
+#include "wal/log_format.h"
 
 namespace edgelite::replication {
 namespace {
@@ -14,30 +12,14 @@ namespace {
 using server::GrpcCode;
 using server::GrpcStatus;
 
-// Replicas match these texts exactly (docs/protocol.md §9.5).
-constexpr std::string_view kNeedSnapshot = "NEED_SNAPSHOT";
+// Replicas match this text exactly (docs/protocol.md §9.5).
 constexpr std::string_view kNoHello = "NO_HELLO";
 
 // Legacy replicas are remembered by address; past this many the memory is cleared, and the ones
 // still around get NO_HELLO and say Hello again.
 constexpr size_t kMaxLegacyReplicas = 10'000;
 
-std::string RandomUuid() {
-  std::random_device random;
-  std::array<uint8_t, 16> bytes;
-  for (size_t i = 0; i < bytes.size(); i += 4) {
-    uint32_t word = random();
-    for (size_t j = 0; j < 4; ++j) bytes[i + j] = uint8_t(word >> (8 * j));
-  }
-  bytes[6] = uint8_t((bytes[6] & 0x0F) | 0x40);  // version 4
-  bytes[8] = uint8_t((bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
-  std::string text;
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) text += '-';
-    text += fmt::format("{:02x}", bytes[i]);
-  }
-  return text;
-}
+std::string RandomUuid() { return wal::FormatLogId(wal::NewLogId()); }
 
 // What sqld 0.24 sends for a namespace with the default config: edgelite has no per-namespace
 // config yet, and a server replica stores whatever Hello says (an absent max_db_pages would read as
@@ -50,55 +32,6 @@ metadata::DatabaseConfig DefaultDatabaseConfig() {
   config.set_shared_schema(false);
   config.set_durability_mode(metadata::RELAXED);
   return config;
-}
-
-GrpcStatus Internal(const Status& status) {
-  return {GrpcCode::kInternal, status.message()};
-}
-
-Result<wal_log::Frame> ToWire(const LogFrame& frame) {
-  auto data = EncodeWireFrame(frame);
-  if (!data.ok()) return data.status();
-  wal_log::Frame wire;
-  wire.set_data(std::move(data).value());
-  if (frame.is_commit() && frame.commit_time_ms) wire.set_timestamp(*frame.commit_time_ms);
-  return wire;
-}
-
-// A broken batch would corrupt every replica that applies it; refuse it here instead.
-Status CheckBatch(uint64_t from, const std::vector<LogFrame>& frames) {
-  for (size_t i = 0; i < frames.size(); ++i) {
-    if (frames[i].frame_no != from + i) {
-      return Status::Internal(fmt::format(
-          "the replication log returned frame {} at position {} of a read from frame {}",
-          frames[i].frame_no, i, from));
-    }
-  }
-  if (!frames.empty() && !frames.back().is_commit()) {
-    return Status::Internal(
-        fmt::format("the replication log returned a batch ending inside a transaction, at frame {}",
-                    frames.back().frame_no));
-  }
-  return Status::Ok();
-}
-
-// One batch from `from`, encoded for the wire.
-server::GrpcReply<std::vector<wal_log::Frame>> ReadBatch(FrameSource& source, uint64_t from) {
-  auto read = source.ReadFrames(from, kMaxFramesPerBatch);
-  if (!read.ok()) return Internal(read.status());
-  if (std::holds_alternative<NeedSnapshot>(*read)) {
-    return GrpcStatus{GrpcCode::kFailedPrecondition, std::string(kNeedSnapshot)};
-  }
-  const auto& frames = std::get<std::vector<LogFrame>>(*read);
-  if (Status checked = CheckBatch(from, frames); !checked.ok()) return Internal(checked);
-  std::vector<wal_log::Frame> wire;
-  wire.reserve(frames.size());
-  for (const LogFrame& frame : frames) {
-    auto encoded = ToWire(frame);
-    if (!encoded.ok()) return Internal(encoded.status());
-    wire.push_back(std::move(encoded).value());
-  }
-  return wire;
 }
 
 }  // namespace
@@ -148,7 +81,7 @@ server::GrpcReply<wal_log::HelloResponse> ReplicationService::Hello(
 server::GrpcReply<wal_log::Frames> ReplicationService::BatchLogEntries(
     const ReplicationCall& call, const wal_log::LogOffset& offset) {
   if (auto failed = CheckFrameCall(call, offset)) return *failed;
-  auto batch = ReadBatch(*call.frames, offset.next_offset());
+  auto batch = ReadFrameMessages(*call.frames, offset.next_offset(), kMaxFramesPerBatch);
   if (auto* status = std::get_if<GrpcStatus>(&batch)) return *status;
   wal_log::Frames response;
   for (wal_log::Frame& frame : std::get<std::vector<wal_log::Frame>>(batch)) {
@@ -157,12 +90,12 @@ server::GrpcReply<wal_log::Frames> ReplicationService::BatchLogEntries(
   return response;
 }
 
-server::GrpcStream<wal_log::Frame> ReplicationService::LogEntries(
+server::GrpcReply<std::shared_ptr<LogEntriesStream>> ReplicationService::LogEntries(
     const ReplicationCall& call, const wal_log::LogOffset& offset) {
-  if (auto failed = CheckFrameCall(call, offset)) return {{}, *failed};
-  auto batch = ReadBatch(*call.frames, offset.next_offset());
-  if (auto* status = std::get_if<GrpcStatus>(&batch)) return {{}, *status};
-  return {std::move(std::get<std::vector<wal_log::Frame>>(batch)), GrpcStatus{}};
+  if (auto failed = CheckFrameCall(call, offset)) return *failed;
+  return LogEntriesStream::Open(
+      *call.frames, offset.next_offset(),
+      fmt::format("{} (namespace {})", call.peer_address, call.namespace_name));
 }
 
 server::GrpcStream<wal_log::Frame> ReplicationService::Snapshot(const ReplicationCall& call,
@@ -174,7 +107,7 @@ server::GrpcStream<wal_log::Frame> ReplicationService::Snapshot(const Replicatio
   }
   auto opened = call.frames->OpenSnapshot(offset.next_offset());
   if (!opened.ok()) {
-    stream.status = Internal(opened.status());
+    stream.status = InternalStatus(opened.status());
     return stream;
   }
   if (std::holds_alternative<SnapshotNotFound>(*opened)) {
@@ -184,9 +117,9 @@ server::GrpcStream<wal_log::Frame> ReplicationService::Snapshot(const Replicatio
   }
   SnapshotCursor& cursor = *std::get<std::unique_ptr<SnapshotCursor>>(*opened);
   auto emit = [&stream](const LogFrame& frame) {
-    auto encoded = ToWire(frame);
+    auto encoded = EncodeFrameMessage(frame);
     if (!encoded.ok()) {
-      stream.status = Internal(encoded.status());
+      stream.status = InternalStatus(encoded.status());
       return false;
     }
     stream.messages.push_back(std::move(encoded).value());
@@ -198,7 +131,7 @@ server::GrpcStream<wal_log::Frame> ReplicationService::Snapshot(const Replicatio
   while (true) {
     auto next = cursor.Next();
     if (!next.ok()) {
-      stream.status = Internal(next.status());
+      stream.status = InternalStatus(next.status());
       return stream;
     }
     if (!*next) break;

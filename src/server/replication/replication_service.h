@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -16,6 +17,7 @@
 
 #include "server/grpc_web.h"
 #include "server/replication/frame_source.h"
+#include "server/replication/log_entries_stream.h"
 #include "wal_log.pb.h"
 
 namespace edgelite::replication {
@@ -40,10 +42,11 @@ class ReplicationService {
   // Embedded replicas' way to pull frames: one batch per call, empty when up to date.
   server::GrpcReply<wal_log::Frames> BatchLogEntries(const ReplicationCall& call,
                                                      const wal_log::LogOffset& offset);
-  // Server replicas' way, an endless stream on sqld. Served here as one bounded batch per call:
-  // the stream ends (OK) after it, and the replica calls again.
-  server::GrpcStream<wal_log::Frame> LogEntries(const ReplicationCall& call,
-                                                const wal_log::LogOffset& offset);
+  // Server replicas' way (and live sync): an endless stream, the log's frames from the offset and
+  // then each commit as it lands (log_entries_stream.h). A call that fails its checks or its first
+  // read gets the status alone, as on sqld.
+  server::GrpcReply<std::shared_ptr<LogEntriesStream>> LogEntries(const ReplicationCall& call,
+                                                                  const wal_log::LogOffset& offset);
   // The snapshot covering `offset.next_offset`, as one transaction: descending frame numbers,
   // the database size on the last frame only.
   server::GrpcStream<wal_log::Frame> Snapshot(const ReplicationCall& call,

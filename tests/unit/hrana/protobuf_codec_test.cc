@@ -20,6 +20,7 @@
 #include "hrana/json_codec.h"
 #include "hrana_http.pb.h"
 #include "hrana_ws.pb.h"
+#include "unit/hrana/protobuf_test_support.h"
 
 namespace edgelite::hrana::protobuf {
 namespace {
@@ -31,38 +32,10 @@ namespace pb_ws = ::hrana::ws;
 constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 
-// "0a 02 78" <-> bytes, for golden bytes that read like a hex dump.
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char byte : bytes) {
-    if (!hex.empty()) hex += ' ';
-    hex += kDigits[byte >> 4];
-    hex += kDigits[byte & 0xF];
-  }
-  return hex;
-}
-
-std::string Unhex(std::string_view hex) {
-  std::string bytes;
-  for (std::size_t i = 0; i < hex.size();) {
-    if (hex[i] == ' ') {
-      ++i;
-      continue;
-    }
-    bytes += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
-    i += 2;
-  }
-  return bytes;
-}
-
-template <typename T>
-std::string ErrorOf(const Result<T>& result) {
-  EXPECT_FALSE(result.ok());
-  if (result.ok()) return "<ok>";
-  EXPECT_EQ(result.status().kind(), ErrorKind::kInvalidArgument);
-  return result.status().message();
-}
+using test::ErrorOf;
+using test::Hex;
+using test::Parse;
+using test::Unhex;
 
 Result<PipelineRequest> Decode(const pb_http::PipelineReqBody& body) {
   return DecodePipelineRequest(body.SerializeAsString());
@@ -110,13 +83,6 @@ pb::BatchCond StepOk(uint32_t step) {
   pb::BatchCond cond;
   cond.set_step_ok(step);
   return cond;
-}
-
-template <typename Message>
-Message Parse(const std::string& bytes) {
-  Message message;
-  EXPECT_TRUE(message.ParseFromString(bytes)) << Hex(bytes);
-  return message;
 }
 
 // A length-delimited field: its tag, its varint length, then `bytes`.

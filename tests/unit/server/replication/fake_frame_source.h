@@ -1,8 +1,10 @@
 // An in-memory FrameSource for the replication tests: a log of committed transactions whose
-// oldest frames can be "compacted" into snapshots, and switches that make it misbehave the ways a
-// broken log could, so that the service's own checks can be seen to work.
+// oldest frames can be "compacted" into snapshots, commit notifications for the streams that
+// follow it, and switches that make it misbehave the ways a broken log could, so that the
+// service's own checks can be seen to work. Single-threaded, like the tests that drive it.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <utility>
 
@@ -24,7 +26,8 @@ class FakeFrameSource : public FrameSource {
     return frames_.back().frame_no;
   }
 
-  // Appends one transaction writing `pages` pages (page numbers 1..pages).
+  // Appends one transaction writing `pages` pages (page numbers 1..pages), and tells the
+  // subscribers.
   void Commit(uint32_t pages, std::optional<int64_t> commit_time_ms = std::nullopt) {
     for (uint32_t i = 1; i <= pages; ++i) {
       LogFrame frame;
@@ -38,6 +41,9 @@ class FakeFrameSource : public FrameSource {
       }
       frames_.push_back(std::move(frame));
     }
+    // A copy: a subscriber may unsubscribe as it is told.
+    auto subscribers = subscribers_;
+    for (const auto& [id, committed] : subscribers) committed(next_frame_no_ - 1);
   }
 
   // Frames before `first` are gone from the log; readers of them need a snapshot.
@@ -53,6 +59,7 @@ class FakeFrameSource : public FrameSource {
   }
 
   Result<FrameRead> ReadFrames(uint64_t from, size_t target_frames) override {
+    ++reads_;
     if (fail_reads_) return Status::Io("disk on fire");
     if (from < first_frame_no_) return FrameRead(NeedSnapshot{});
     std::vector<LogFrame> out;
@@ -63,6 +70,7 @@ class FakeFrameSource : public FrameSource {
     }
     if (drop_commit_marker_ && !out.empty()) out.back().size_after = 0;
     if (skip_a_frame_ && out.size() > 1) out.erase(out.begin() + 1);
+    if (auto hook = std::exchange(after_next_read_, nullptr)) hook();
     return FrameRead(std::move(out));
   }
 
@@ -80,6 +88,17 @@ class FakeFrameSource : public FrameSource {
     return SnapshotOpen(SnapshotNotFound{});
   }
 
+  CommitSubscription SubscribeToCommits(std::function<void(uint64_t)> committed) override {
+    uint64_t id = next_subscriber_id_++;
+    subscribers_[id] = std::move(committed);
+    return CommitSubscription([this, id] { subscribers_.erase(id); });
+  }
+  size_t subscribers() const { return subscribers_.size(); }
+
+  size_t reads_ = 0;
+  // Runs once, when the next read has taken its frames (a commit landing just after a reader
+  // looked).
+  std::function<void()> after_next_read_;
   bool fail_reads_ = false;
   bool drop_commit_marker_ = false;
   bool skip_a_frame_ = false;
@@ -105,6 +124,8 @@ class FakeFrameSource : public FrameSource {
   };
 
   std::vector<LogFrame> frames_;
+  std::map<uint64_t, std::function<void(uint64_t)>> subscribers_;
+  uint64_t next_subscriber_id_ = 1;
   uint64_t next_frame_no_ = 0;
   uint64_t first_frame_no_ = 0;
   std::map<std::pair<uint64_t, uint64_t>, std::pair<uint32_t, std::vector<LogFrame>>> snapshots_;

@@ -1,6 +1,7 @@
 // The gRPC-web routes as an embedded replica meets them on the user port: the exact Hello request
 // libsql sends, the session token round trip, namespace metadata, authentication on every call,
-// and gRPC-style answers (not HTTP errors) for everything a gRPC client can get wrong.
+// gRPC-style answers (not HTTP errors) for everything a gRPC client can get wrong, and LogEntries
+// answered with a stream that stays open.
 #include "server/replication/grpc_routes.h"
 
 #include <gtest/gtest.h>
@@ -104,9 +105,19 @@ TEST_F(ReplicationRoutesTest, StreamingMethodsAnswerWithSeveralMessages) {
   ASSERT_TRUE(last.ParseFromString(snapshot.messages[1]));
   EXPECT_EQ(DecodeWireFrame(last.data())->size_after, 2u);
 
-  GrpcWebReply entries = harness_->Call("/wal_log.ReplicationLog/LogEntries", Offset(4), session);
-  EXPECT_TRUE(entries.status.ok()) << entries.status.message;
+  // LogEntries stays open: its first piece holds what the log has, and no trailers.
+  auto started =
+      harness_->Start(harness_->Request("/wal_log.ReplicationLog/LogEntries", Offset(4), session));
+  harness_->Run();
+  server::HttpResponse streamed = started.get();
+  EXPECT_EQ(streamed.status, 200);
+  EXPECT_EQ(streamed.content_type, "application/grpc-web+proto");
+  ASSERT_TRUE(streamed.streamed_body);
+  streamed.body = harness_->NextPiece(*streamed.streamed_body).data;
+  GrpcWebReply entries = test::Unframe(streamed);
+  EXPECT_FALSE(entries.has_trailers) << entries.status.message;
   EXPECT_EQ(entries.messages.size(), 2u);
+  streamed.streamed_body->Abandon();
 
   GrpcWebReply compacted = harness_->Call(std::string(kBatch), Offset(0), session);
   EXPECT_EQ(compacted.status, (GrpcStatus{GrpcCode::kFailedPrecondition, "NEED_SNAPSHOT"}));

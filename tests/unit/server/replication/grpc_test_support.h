@@ -9,11 +9,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <cctype>
+#include <chrono>
 #include <future>
 
 #include "server/database.h"
 #include "server/grpc_web.h"
 #include "server/replication/grpc_routes.h"
+#include "server/streamed_body.h"
 #include "unit/server/replication/fake_frame_source.h"
 #include "unit/server/test_database.h"
 
@@ -122,6 +124,17 @@ class GrpcRoutesHarness {
   void Run() {
     io_.restart();
     io_.run();
+  }
+
+  // The next piece of a streamed answer, which must have one ready.
+  server::StreamedBody::Piece NextPiece(server::StreamedBody& body) {
+    auto future = boost::asio::co_spawn(io_, body.Next(), boost::asio::use_future);
+    Run();
+    if (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      ADD_FAILURE() << "the streamed answer has nothing ready";
+      return {};
+    }
+    return future.get();
   }
 
   GrpcWebReply Send(server::HttpRequest request) {

@@ -1,5 +1,5 @@
 // The hand-over between a body's producer and the listener.
-#include "server/streamed_body.h"
+#include "server/body_pipe.h"
 
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -19,7 +19,7 @@ constexpr auto kGiveUpCheck = std::chrono::milliseconds(100);
 
 }  // namespace
 
-bool StreamedBody::Write(std::string_view data) {
+bool BodyPipe::Write(std::string_view data) {
   std::unique_lock lock(mutex_);
   while (!abandoned_ && buffer_.size() >= kMaxBuffered && !give_up_()) {
     space_.wait_for(lock, kGiveUpCheck);
@@ -30,14 +30,14 @@ bool StreamedBody::Write(std::string_view data) {
   return true;
 }
 
-void StreamedBody::Finish() {
+void BodyPipe::Finish() {
   std::unique_lock lock(mutex_);
   if (ended_) return;
   ended_ = true;
   WakeReaderLocked(lock);
 }
 
-void StreamedBody::Fail(HttpResponse response) {
+void BodyPipe::Fail(HttpResponse response) {
   std::unique_lock lock(mutex_);
   if (ended_) return;
   ended_ = true;
@@ -45,21 +45,24 @@ void StreamedBody::Fail(HttpResponse response) {
   WakeReaderLocked(lock);
 }
 
-void StreamedBody::Abandon() {
-  std::lock_guard lock(mutex_);
+void BodyPipe::Abandon() {
+  std::unique_lock lock(mutex_);
   abandoned_ = true;
   buffer_.clear();
-  wake_reader_ = nullptr;
   space_.notify_all();
+  if (ended_) return;
+  ended_ = true;
+  failure_ = HttpResponse::Text(503, "The response was abandoned");
+  WakeReaderLocked(lock);
 }
 
-void StreamedBody::WakeReaderLocked(std::unique_lock<std::mutex>& lock) {
+void BodyPipe::WakeReaderLocked(std::unique_lock<std::mutex>& lock) {
   auto wake = std::exchange(wake_reader_, nullptr);
   lock.unlock();
   if (wake) wake();
 }
 
-StreamedBody::Piece StreamedBody::TakeLocked() {
+BodyPipe::Piece BodyPipe::TakeLocked() {
   Piece piece;
   if (!buffer_.empty()) {
     piece.data.swap(buffer_);
@@ -73,7 +76,7 @@ StreamedBody::Piece StreamedBody::TakeLocked() {
 
 // A plain function, not a coroutine: async_initiate's initiation is a coroutine parameter, and
 // g++ 12 destroys a temporary passed to one twice when the caller is a coroutine too.
-asio::awaitable<StreamedBody::Piece> StreamedBody::Next() {
+asio::awaitable<BodyPipe::Piece> BodyPipe::Next() {
   return asio::async_initiate<const asio::use_awaitable_t<>&, void(Piece)>(
       [self = shared_from_this()](auto handler) {
         auto executor = asio::get_associated_executor(handler);

@@ -1,7 +1,7 @@
-// The hand-over of a streamed body: the producer is held back while the buffer is full and let go
-// when the listener abandons the body or the server stops; the listener gets the bytes in order,
-// then the end or the failure.
-#include "server/streamed_body.h"
+// The hand-over of a body from a worker thread: the producer is held back while the buffer is full
+// and let go when the listener abandons the body or the server stops; the listener gets the bytes
+// in order, then the end or the failure, and is let go too when it abandons the body meanwhile.
+#include "server/body_pipe.h"
 
 #include <gtest/gtest.h>
 
@@ -21,31 +21,30 @@ namespace asio = boost::asio;
 using std::chrono::milliseconds;
 using Guard = asio::executor_work_guard<asio::io_context::executor_type>;
 
-asio::awaitable<void> TakeNext(StreamedBody* body, std::optional<StreamedBody::Piece>* out,
-                               Guard* guard) {
+asio::awaitable<void> TakeNext(BodyPipe* body, std::optional<BodyPipe::Piece>* out, Guard* guard) {
   *out = co_await body->Next();
   guard->reset();
 }
 
 // The listener's next piece, or nullopt if none comes within `timeout`.
-std::optional<StreamedBody::Piece> NextPiece(StreamedBody& body,
-                                             milliseconds timeout = milliseconds(5000)) {
+std::optional<BodyPipe::Piece> NextPiece(BodyPipe& body,
+                                         milliseconds timeout = milliseconds(5000)) {
   asio::io_context io;
   Guard guard = asio::make_work_guard(io);
-  std::optional<StreamedBody::Piece> piece;
+  std::optional<BodyPipe::Piece> piece;
   asio::co_spawn(io, TakeNext(&body, &piece, &guard), asio::detached);
   io.run_for(timeout);
   return piece;
 }
 
-std::shared_ptr<StreamedBody> MakeBody(const std::atomic<bool>* give_up = nullptr) {
-  return std::make_shared<StreamedBody>([give_up] { return give_up && give_up->load(); });
+std::shared_ptr<BodyPipe> MakeBody(const std::atomic<bool>* give_up = nullptr) {
+  return std::make_shared<BodyPipe>([give_up] { return give_up && give_up->load(); });
 }
 
 // How long a write that should stay blocked is watched.
 constexpr milliseconds kBlockedWatch(200);
 
-TEST(StreamedBodyTest, BytesInOrderThenTheEnd) {
+TEST(BodyPipeTest, BytesInOrderThenTheEnd) {
   auto body = MakeBody();
   ASSERT_TRUE(body->Write("ab"));
   ASSERT_TRUE(body->Write("cd"));
@@ -60,7 +59,7 @@ TEST(StreamedBodyTest, BytesInOrderThenTheEnd) {
   EXPECT_FALSE(last->failure);
 }
 
-TEST(StreamedBodyTest, ListenerWaitsForTheProducer) {
+TEST(BodyPipeTest, ListenerWaitsForTheProducer) {
   auto body = MakeBody();
   std::thread producer([body] {
     std::this_thread::sleep_for(milliseconds(50));
@@ -72,7 +71,7 @@ TEST(StreamedBodyTest, ListenerWaitsForTheProducer) {
   EXPECT_EQ(piece->data, "late");
 }
 
-TEST(StreamedBodyTest, FailureBeforeAnyByteIsTheResponse) {
+TEST(BodyPipeTest, FailureBeforeAnyByteIsTheResponse) {
   auto body = MakeBody();
   body->Fail(HttpResponse::Text(503, "busy"));
   body->Finish();  // no effect once ended
@@ -83,7 +82,7 @@ TEST(StreamedBodyTest, FailureBeforeAnyByteIsTheResponse) {
   EXPECT_EQ(piece->failure->status, 503);
 }
 
-TEST(StreamedBodyTest, FailureAfterBytesComesAfterThem) {
+TEST(BodyPipeTest, FailureAfterBytesComesAfterThem) {
   auto body = MakeBody();
   ASSERT_TRUE(body->Write("partial"));
   body->Fail(HttpResponse::Text(500, "broken"));
@@ -96,9 +95,9 @@ TEST(StreamedBodyTest, FailureAfterBytesComesAfterThem) {
   EXPECT_TRUE(last->failure);
 }
 
-TEST(StreamedBodyTest, FullBufferHoldsTheProducerUntilTheListenerTakesIt) {
+TEST(BodyPipeTest, FullBufferHoldsTheProducerUntilTheListenerTakesIt) {
   auto body = MakeBody();
-  ASSERT_TRUE(body->Write(std::string(StreamedBody::kMaxBuffered, 'a')));
+  ASSERT_TRUE(body->Write(std::string(BodyPipe::kMaxBuffered, 'a')));
   std::atomic<bool> written{false};
   std::thread producer([&] {
     EXPECT_TRUE(body->Write("b"));
@@ -109,16 +108,16 @@ TEST(StreamedBodyTest, FullBufferHoldsTheProducerUntilTheListenerTakesIt) {
   auto piece = NextPiece(*body);
   producer.join();
   ASSERT_TRUE(piece);
-  EXPECT_EQ(piece->data.size(), StreamedBody::kMaxBuffered);
+  EXPECT_EQ(piece->data.size(), BodyPipe::kMaxBuffered);
   EXPECT_TRUE(written);
   auto rest = NextPiece(*body);
   ASSERT_TRUE(rest);
   EXPECT_EQ(rest->data, "b");
 }
 
-TEST(StreamedBodyTest, AbandonLetsAWaitingProducerGo) {
+TEST(BodyPipeTest, AbandonLetsAWaitingProducerGo) {
   auto body = MakeBody();
-  ASSERT_TRUE(body->Write(std::string(StreamedBody::kMaxBuffered, 'a')));
+  ASSERT_TRUE(body->Write(std::string(BodyPipe::kMaxBuffered, 'a')));
   std::atomic<bool> returned{false};
   std::thread producer([&] {
     EXPECT_FALSE(body->Write("b"));
@@ -131,10 +130,24 @@ TEST(StreamedBodyTest, AbandonLetsAWaitingProducerGo) {
   EXPECT_FALSE(body->Write("c")) << "writes after the listener left must fail";
 }
 
-TEST(StreamedBodyTest, StoppingServerLetsAWaitingProducerGo) {
+TEST(BodyPipeTest, AbandonEndsAListenerWaitingForBytes) {
+  auto body = MakeBody();
+  std::thread listener_gone([&] {
+    std::this_thread::sleep_for(kBlockedWatch);
+    body->Abandon();
+  });
+  auto piece = NextPiece(*body);
+  listener_gone.join();
+  ASSERT_TRUE(piece) << "the wait for bytes outlived the body";
+  EXPECT_TRUE(piece->end);
+  EXPECT_TRUE(piece->failure) << "an abandoned body must not look complete";
+  EXPECT_FALSE(body->Write("a"));
+}
+
+TEST(BodyPipeTest, StoppingServerLetsAWaitingProducerGo) {
   std::atomic<bool> stopping{false};
   auto body = MakeBody(&stopping);
-  ASSERT_TRUE(body->Write(std::string(StreamedBody::kMaxBuffered, 'a')));
+  ASSERT_TRUE(body->Write(std::string(BodyPipe::kMaxBuffered, 'a')));
   std::atomic<bool> returned{false};
   std::thread producer([&] {
     EXPECT_FALSE(body->Write("b"));

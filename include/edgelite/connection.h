@@ -1,0 +1,58 @@
+// Connection and Statement: running SQL on a Database. The same calls work in every mode; where a
+// statement runs is the mode's business: in the local file, on the remote server, or, for an
+// embedded replica, reads in the local replica and writes (and everything inside a transaction)
+// on the primary, after which the replica catches up before the call returns.
+//
+// A Connection is used by one thread at a time and keeps its own transaction state: BEGIN ...
+// COMMIT across several Execute calls forms one transaction.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "edgelite/rows.h"
+#include "edgelite/status.h"
+
+namespace edgelite {
+
+class ConnectionBackend;
+class StatementBackend;
+
+// A statement prepared once and run many times with different parameters. Only valid while its
+// Connection lives.
+class Statement {
+ public:
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Result<Rows> Execute(const Params& params = {});
+
+  explicit Statement(std::unique_ptr<StatementBackend> backend);
+
+ private:
+  std::unique_ptr<StatementBackend> backend_;
+};
+
+class Connection {
+ public:
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs one statement (the text may end with a semicolon and blanks, nothing more).
+  Result<Rows> Execute(std::string_view sql, const Params& params = {});
+  // Runs every statement of `sql` in order, stopping at the first failure, which is returned.
+  Status ExecuteScript(std::string_view sql);
+  // Prepares one statement for repeated Execute calls.
+  Result<std::unique_ptr<Statement>> Prepare(std::string_view sql);
+  // False while a transaction is open on this connection.
+  bool is_autocommit() const;
+
+  explicit Connection(std::unique_ptr<ConnectionBackend> backend);
+
+ private:
+  std::unique_ptr<ConnectionBackend> backend_;
+};
+
+}  // namespace edgelite
