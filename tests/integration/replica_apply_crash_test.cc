@@ -251,8 +251,14 @@ TEST_F(ReplicaApplyCrashTest, KilledAppliersLeaveAPrefixAndReapplyingConverges) 
         // was killed before recording it (the child re-applies from the recorded position).
         bool published =
             *step == CommitStep::kBetweenHeaderCopies || *step == CommitStep::kPublished;
-        EXPECT_EQ(*seen, published ? crash_transaction : std::max(*before, crash_transaction - 1))
-            << "held reader, killed at step " << int(*step);
+        int64_t expected = published ? crash_transaction : std::max(*before, crash_transaction - 1);
+        // Until a first transaction is recorded the replica is the fresh one-page file, and a
+        // reader that opened it after every applier died re-initialized its -shm: its next read
+        // rebuilds the index from the WAL, which shows a complete transaction 0 left by this or an
+        // earlier child (visible before it is recorded, which re-applying allows; seen once in CI).
+        bool fresh_file = position < 0 && crash_transaction == 0 && *step != CommitStep::kPublished;
+        if (fresh_file && *seen == crash_transaction) expected = crash_transaction;
+        EXPECT_EQ(*seen, expected) << "held reader, killed at step " << int(*step);
       } else {
         EXPECT_GE(*seen, recorded);
         EXPECT_LE(*seen, recorded + 1);
