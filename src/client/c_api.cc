@@ -223,9 +223,8 @@ int edgelite_replica_status_get(edgelite_database* database, edgelite_replica_st
                                           .count();
     status->last_error_code = CodeOf(replica.last_error);
     status->live = replica.live;
-    return CodeOf(replica.last_error) == EDGELITE_OK || database->database->is_replica()
-               ? int(EDGELITE_OK)
-               : CodeOf(replica.last_error);
+    // For a database that is not a replica, last_error says why there is no status.
+    return database->database->is_replica() ? int(EDGELITE_OK) : CodeOf(replica.last_error);
   });
 }
 

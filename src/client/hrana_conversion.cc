@@ -6,13 +6,12 @@
 
 namespace edgelite::client {
 
-hrana::Stmt ToStmt(std::string_view sql, const Params& params, bool want_rows) {
+hrana::Stmt ToStmt(std::string_view sql, const Params& params) {
   hrana::Stmt stmt;
   stmt.sql = std::string(sql);
   stmt.args = params.positional;
   stmt.named_args.reserve(params.named.size());
   for (const auto& [name, value] : params.named) stmt.named_args.push_back({name, value});
-  stmt.want_rows = want_rows;
   return stmt;
 }
 

@@ -13,7 +13,7 @@ namespace edgelite::client {
 
 // A statement with its arguments; named ones keep the name as given (the binder tries it as
 // written, then without a prefix).
-hrana::Stmt ToStmt(std::string_view sql, const Params& params, bool want_rows = true);
+hrana::Stmt ToStmt(std::string_view sql, const Params& params);
 
 Rows ToRows(hrana::StmtResult&& result);
 

@@ -155,26 +155,29 @@ Result<Rows> LocalConnection::Run(sqlite::Statement& statement, sqlite::Statemen
   return rows;
 }
 
-bool LocalConnection::OnlyReads(std::string_view sql) {
-  if (sqlite::IsTransactionControl(sqlite::ClassifyStatement(sql))) return false;
-  sqlite::SqliteError error;
-  auto prepared = connection_->Prepare(sql, &error);
-  if (!prepared.ok() || !prepared->statement || !sqlite::IsBlankSql(prepared->tail)) return false;
-  return (*prepared->statement)->readonly();
-}
-
-std::optional<Result<Rows>> LocalConnection::ExecuteIfOnlyReads(std::string_view sql,
-                                                                const Params& params) {
-  sqlite::StatementKind kind = sqlite::ClassifyStatement(sql);
-  if (sqlite::IsTransactionControl(kind) || hrana::CheckSqlText(sql)) return std::nullopt;
+std::optional<sqlite::StatementLease> LocalConnection::PrepareIfOnlyReads(std::string_view sql) {
+  if (sqlite::IsTransactionControl(sqlite::ClassifyStatement(sql)) || hrana::CheckSqlText(sql)) {
+    return std::nullopt;
+  }
   sqlite::SqliteError error;
   auto prepared = connection_->Prepare(sql, &error);
   if (!prepared.ok() || !prepared->statement || !sqlite::IsBlankSql(prepared->tail) ||
       !(*prepared->statement)->readonly()) {
     return std::nullopt;
   }
+  return std::move(prepared->statement);
+}
+
+bool LocalConnection::OnlyReads(std::string_view sql) {
+  return PrepareIfOnlyReads(sql).has_value();
+}
+
+std::optional<Result<Rows>> LocalConnection::ExecuteIfOnlyReads(std::string_view sql,
+                                                                const Params& params) {
+  auto statement = PrepareIfOnlyReads(sql);
+  if (!statement) return std::nullopt;
   RunCache cache;
-  return Run(**prepared->statement, kind, params, cache);
+  return Run(**statement, sqlite::ClassifyStatement(sql), params, cache);
 }
 
 Result<Rows> LocalConnection::Execute(std::string_view sql, const Params& params) {

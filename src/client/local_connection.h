@@ -84,6 +84,8 @@ class LocalConnection : public ConnectionBackend {
  private:
   LocalConnection(std::unique_ptr<sqlite::Connection> connection,
                   std::shared_ptr<ReplicaSnapshots> snapshots);
+  // The statement of `sql`, prepared, when it only reads (see OnlyReads).
+  std::optional<sqlite::StatementLease> PrepareIfOnlyReads(std::string_view sql);
   // On a replica, before each statement: a fresh snapshot when the replica applied something
   // since the held one was taken.
   Status RefreshSnapshot();

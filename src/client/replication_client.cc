@@ -205,12 +205,13 @@ Result<FrameBatch> ReplicationClient::BatchLogEntries(uint64_t next_frame_no) {
   return FrameBatch(std::move(decoded));
 }
 
-Status ReplicationClient::Snapshot(uint64_t next_frame_no,
-                                   const std::function<Status(replication::LogFrame&&)>& on_frame) {
-  // A snapshot of a large database takes as long as it takes; the HTTP client's idle limit
-  // still catches a primary that stopped sending.
+Status ReplicationClient::StreamFrames(
+    std::string_view method, uint64_t next_frame_no,
+    const std::function<Status(replication::LogFrame&&)>& on_frame) {
+  // No overall limit: a snapshot of a large database, or a live stream, takes as long as it takes;
+  // the HTTP client's idle limit still catches a primary that stopped sending.
   return Stream(
-      "/wal_log.ReplicationLog/Snapshot", LogOffsetMessage(next_frame_no),
+      method, LogOffsetMessage(next_frame_no),
       [&](std::string&& message) {
         auto frame = DecodeFrameMessage(message);
         if (!frame.ok()) return frame.status();
@@ -219,16 +220,14 @@ Status ReplicationClient::Snapshot(uint64_t next_frame_no,
       std::chrono::milliseconds(0));
 }
 
+Status ReplicationClient::Snapshot(uint64_t next_frame_no,
+                                   const std::function<Status(replication::LogFrame&&)>& on_frame) {
+  return StreamFrames("/wal_log.ReplicationLog/Snapshot", next_frame_no, on_frame);
+}
+
 Result<ReplicationClient::StreamEnd> ReplicationClient::LogEntries(
     uint64_t next_frame_no, const std::function<Status(replication::LogFrame&&)>& on_frame) {
-  Status status = Stream(
-      "/wal_log.ReplicationLog/LogEntries", LogOffsetMessage(next_frame_no),
-      [&](std::string&& message) {
-        auto frame = DecodeFrameMessage(message);
-        if (!frame.ok()) return frame.status();
-        return on_frame(std::move(frame).value());
-      },
-      std::chrono::milliseconds(0));
+  Status status = StreamFrames("/wal_log.ReplicationLog/LogEntries", next_frame_no, on_frame);
   if (IsNeedSnapshot(status)) return StreamEnd::kNeedSnapshot;
   if (!status.ok()) return status;
   return StreamEnd::kEnded;

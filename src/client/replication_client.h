@@ -76,6 +76,9 @@ class ReplicationClient {
   Status Stream(std::string_view method, const std::string& request,
                 const std::function<Status(std::string&&)>& on_message,
                 std::chrono::milliseconds timeout);
+  // A server-streaming call whose messages are replication frames.
+  Status StreamFrames(std::string_view method, uint64_t next_frame_no,
+                      const std::function<Status(replication::LogFrame&&)>& on_frame);
   HttpRequest MakeRequest(std::string_view method, const std::string& request,
                           std::chrono::milliseconds timeout) const;
 

@@ -47,6 +47,7 @@
 #include <vector>
 
 #include "integration/sdk_replica_child/bank_invariant.h"
+#include "integration/sdk_test_support.h"
 #include "integration/server_process.h"
 
 extern char** environ;
@@ -69,24 +70,6 @@ constexpr int kMaxBlobs = 14;  // beyond this, the workload deletes rather than 
 int EnvInt(const char* name, int fallback) {
   const char* value = std::getenv(name);
   return value && *value ? std::atoi(value) : fallback;
-}
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// Runs the sqlite3 command-line tool (Debian's, another SQLite library in another process) with
-// `sql` on `database`; returns what it printed, stdout and stderr.
-std::string Sqlite3Cli(const std::filesystem::path& database, const std::string& sql) {
-  std::string command = "sqlite3 '" + database.string() + "' \"" + sql + "\" 2>&1";
-  std::string output;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return "popen failed";
-  char buffer[4096];
-  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  ::pclose(pipe);
-  return output;
 }
 
 // A plain SQLite connection of this process (not the SDK's), for checks.

@@ -22,6 +22,7 @@
 #include <sstream>
 #include <thread>
 
+#include "integration/sdk_test_support.h"
 #include "integration/server_process.h"
 
 namespace edgelite::integration {
@@ -33,25 +34,6 @@ enum class Primary { kEdgelite, kSqld };
 
 std::string PrimaryName(const testing::TestParamInfo<Primary>& info) {
   return info.param == Primary::kEdgelite ? "edgelite" : "sqld";
-}
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
-}
-
-// Runs the sqlite3 command-line tool, the "other process" a user would open the replica with.
-std::string Sqlite3(const std::filesystem::path& database, const std::string& sql) {
-  std::string command = "sqlite3 '" + database.string() + "' \"" + sql + "\" 2>&1";
-  std::string output;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return "popen failed";
-  char buffer[4096];
-  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  ::pclose(pipe);
-  return output;
 }
 
 class SdkReplicaTest : public testing::TestWithParam<Primary> {
@@ -155,7 +137,7 @@ TEST_P(SdkReplicaTest, WritesGoToThePrimaryAndAreReadLocallyAtOnce) {
   EXPECT_NE(duplicate.status().message().find("SQLITE_CONSTRAINT"), std::string::npos)
       << duplicate.status().message();
   // And another process reads the same rows with plain sqlite3.
-  EXPECT_EQ(Sqlite3(ReplicaFile(), "SELECT count(*) FROM t"), "1\n");
+  EXPECT_EQ(Sqlite3Cli(ReplicaFile(), "SELECT count(*) FROM t"), "1\n");
 }
 
 TEST_P(SdkReplicaTest, InteractiveTransactionsRunOnThePrimary) {
@@ -215,14 +197,14 @@ TEST_P(SdkReplicaTest, TheReplicaFileEqualsThePrimarysAfterCheckpoints) {
     ASSERT_TRUE(replica->Sync().ok());
   }
   server_->Stop();
-  Sqlite3(PrimaryFile(), "PRAGMA wal_checkpoint(TRUNCATE)");
-  Sqlite3(ReplicaFile(), "PRAGMA wal_checkpoint(TRUNCATE)");
+  Sqlite3Cli(PrimaryFile(), "PRAGMA wal_checkpoint(TRUNCATE)");
+  Sqlite3Cli(ReplicaFile(), "PRAGMA wal_checkpoint(TRUNCATE)");
   std::string primary = ReadFile(PrimaryFile());
   std::string replica = ReadFile(ReplicaFile());
   EXPECT_GT(primary.size(), 100'000u);
   EXPECT_TRUE(primary == replica) << "primary " << primary.size() << " bytes, replica "
                                   << replica.size() << " bytes";
-  EXPECT_EQ(Sqlite3(ReplicaFile(), "PRAGMA integrity_check"), "ok\n");
+  EXPECT_EQ(Sqlite3Cli(ReplicaFile(), "PRAGMA integrity_check"), "ok\n");
 }
 
 TEST_P(SdkReplicaTest, OfflineReadsWorkWritesFailAtOnceAndSyncResumes) {
@@ -278,7 +260,7 @@ TEST_P(SdkReplicaTest, ANewLogLineageIsSyncedFromTheStart) {
   auto connection = replica->Connect();
   EXPECT_EQ(Count(**connection, "fresh"), 1);
   EXPECT_FALSE((*connection)->Execute("SELECT * FROM old").ok());
-  EXPECT_EQ(Sqlite3(ReplicaFile(), "PRAGMA integrity_check"), "ok\n");
+  EXPECT_EQ(Sqlite3Cli(ReplicaFile(), "PRAGMA integrity_check"), "ok\n");
 }
 
 TEST_P(SdkReplicaTest, LiveSyncDeliversCommitsAndSurvivesAPrimaryRestart) {
@@ -651,7 +633,7 @@ class SdkReplicaReaderTest : public SdkReplicaTest {
     auto remote = writer->Execute(kReaderQuery);
     ASSERT_TRUE(local.ok() && remote.ok());
     EXPECT_EQ(local->rows, remote->rows);
-    EXPECT_EQ(Sqlite3(ReplicaFile(), "PRAGMA integrity_check"), "ok\n");
+    EXPECT_EQ(Sqlite3Cli(ReplicaFile(), "PRAGMA integrity_check"), "ok\n");
   }
 };
 
@@ -669,7 +651,7 @@ INSTANTIATE_TEST_SUITE_P(Primaries, SdkReplicaReaderTest,
 // --- Opening and closing ---------------------------------------------------------------------
 
 TEST_P(SdkReplicaTest, AReplicaOnADatabaseThatIsNotOneFailsWithAClearError) {
-  ASSERT_EQ(Sqlite3(ReplicaFile(), "CREATE TABLE mine(x); INSERT INTO mine VALUES (42);"), "");
+  ASSERT_EQ(Sqlite3Cli(ReplicaFile(), "CREATE TABLE mine(x); INSERT INTO mine VALUES (42);"), "");
   const std::string before = ReadFile(ReplicaFile());
   OpenOptions options;
   options.path = ReplicaFile().string();
@@ -685,7 +667,7 @@ TEST_P(SdkReplicaTest, AReplicaOnADatabaseThatIsNotOneFailsWithAClearError) {
   for (const char* suffix : {"-wal", "-shm", "-client_wal_index"}) {
     EXPECT_FALSE(std::filesystem::exists(ReplicaFile().string() + suffix)) << suffix;
   }
-  EXPECT_EQ(Sqlite3(ReplicaFile(), "SELECT x FROM mine"), "42\n");
+  EXPECT_EQ(Sqlite3Cli(ReplicaFile(), "SELECT x FROM mine"), "42\n");
 }
 
 // The same for databases of a page or two: one with 1024-byte pages and a table, and one of a
@@ -699,7 +681,7 @@ TEST_P(SdkReplicaTest, ASmallDatabaseThatIsNotAReplicaIsRefusedUntouched) {
   for (const auto& [name, sql] : databases) {
     SCOPED_TRACE(name);
     const std::filesystem::path path = directory_ / name;
-    ASSERT_EQ(Sqlite3(path, sql), "");
+    ASSERT_EQ(Sqlite3Cli(path, sql), "");
     const std::string before = ReadFile(path);
     OpenOptions options;
     options.path = path.string();
@@ -712,7 +694,7 @@ TEST_P(SdkReplicaTest, ASmallDatabaseThatIsNotAReplicaIsRefusedUntouched) {
     EXPECT_NE(database.status().message().find("not an embedded replica"), std::string::npos)
         << database.status().message();
     EXPECT_TRUE(ReadFile(path) == before) << "the application's database was modified";
-    EXPECT_EQ(Sqlite3(path, "PRAGMA journal_mode; PRAGMA user_version"),
+    EXPECT_EQ(Sqlite3Cli(path, "PRAGMA journal_mode; PRAGMA user_version"),
               name == "one-page.db" ? "delete\n7\n" : "delete\n0\n");
   }
 }
