@@ -21,9 +21,11 @@ fi
 cmake -S "$source_dir/examples" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/build" -j 2 >/dev/null
 for program in replica_example replica_example_c; do
-  ldd "$work/build/$program" | grep -q "$work/prefix/lib.*/libedgelite.so" || {
+  # Captured first: `ldd | grep -q` fails under pipefail when grep exits before ldd has written all.
+  libraries=$(ldd "$work/build/$program")
+  grep -q "$work/prefix/lib.*/libedgelite.so" <<<"$libraries" || {
     echo "$program does not load the installed libedgelite.so:" >&2
-    ldd "$work/build/$program" >&2
+    echo "$libraries" >&2
     exit 1
   }
   status=0
