@@ -27,6 +27,10 @@ class Statement {
   Statement& operator=(const Statement&) = delete;
 
   Result<Rows> Execute(const Params& params = {});
+  // Execute into `*rows`, reusing the storage it already holds: a loop that runs a statement into
+  // the same Rows (with the same Params object) allocates nothing once warm, which is what a
+  // read-heavy loop on an embedded replica wants. After a failure `*rows` holds nothing useful.
+  Status Execute(const Params& params, Rows* rows);
 
   explicit Statement(std::unique_ptr<StatementBackend> backend);
 

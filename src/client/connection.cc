@@ -21,7 +21,13 @@ Statement::Statement(std::unique_ptr<StatementBackend> backend) : backend_(std::
 Statement::~Statement() = default;
 
 Result<Rows> Statement::Execute(const Params& params) {
-  return backend_->Execute(params);
+  Rows rows;
+  if (Status status = backend_->Execute(params, &rows); !status.ok()) return status;
+  return rows;
+}
+
+Status Statement::Execute(const Params& params, Rows* rows) {
+  return backend_->Execute(params, rows);
 }
 
 Connection::Connection(std::unique_ptr<ConnectionBackend> backend) : backend_(std::move(backend)) {}

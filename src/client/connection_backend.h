@@ -13,8 +13,16 @@ namespace edgelite {
 class StatementBackend {
  public:
   virtual ~StatementBackend() = default;
-  virtual Result<Rows> Execute(const Params& params) = 0;
+  // Runs the statement into `*rows`, reusing the storage it holds (Statement::Execute).
+  virtual Status Execute(const Params& params, Rows* rows) = 0;
 };
+
+// A result produced whole, moved into `*rows`.
+inline Status MoveInto(Result<Rows> result, Rows* rows) {
+  if (!result.ok()) return result.status();
+  *rows = std::move(result).value();
+  return Status::Ok();
+}
 
 class ConnectionBackend {
  public:

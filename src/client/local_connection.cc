@@ -31,8 +31,8 @@ class LocalStatement : public StatementBackend {
                  sqlite::StatementKind kind)
       : connection_(connection), statement_(std::move(statement)), kind_(kind) {}
 
-  Result<Rows> Execute(const Params& params) override {
-    return connection_->Run(*statement_, kind_, params, cache_);
+  Status Execute(const Params& params, Rows* rows) override {
+    return connection_->Run(*statement_, kind_, params, cache_, rows);
   }
 
  private:
@@ -95,8 +95,8 @@ Status LocalConnection::RefreshSnapshot() {
   return connection_->HoldSnapshot();
 }
 
-Result<Rows> LocalConnection::Run(sqlite::Statement& statement, sqlite::StatementKind kind,
-                                  const Params& params, RunCache& cache) {
+Status LocalConnection::Run(sqlite::Statement& statement, sqlite::StatementKind kind,
+                           const Params& params, RunCache& cache, Rows* rows) {
   std::unique_lock<std::mutex> busy;
   if (snapshots_) {
     busy = std::unique_lock(holder_.mutex);
@@ -113,9 +113,9 @@ Result<Rows> LocalConnection::Run(sqlite::Statement& statement, sqlite::Statemen
     statement.Reset();
     return ToStatus(*error);
   }
-  Rows rows;
   int64_t rowid_before = connection_->last_insert_rowid();
   size_t column_count = 0;
+  size_t row_count = 0;
   bool first_step = true;
   while (true) {
     int rc = statement.Step();
@@ -130,8 +130,8 @@ Result<Rows> LocalConnection::Run(sqlite::Statement& statement, sqlite::Statemen
         }
         cache.prepared_times = prepared_times;
       }
-      rows.columns = cache.columns;
-      column_count = rows.columns.size();
+      rows->columns = cache.columns;
+      column_count = cache.columns.size();
     }
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) {
@@ -140,18 +140,31 @@ Result<Rows> LocalConnection::Run(sqlite::Statement& statement, sqlite::Statemen
       statement.Reset();
       return failure;
     }
-    std::vector<Value>& row = rows.rows.emplace_back();
-    row.reserve(column_count);
-    for (size_t i = 0; i < column_count; ++i) row.push_back(statement.ColumnValue(int(i)));
+    // Rows and values already in *rows are overwritten in place, keeping their storage.
+    if (row_count == rows->rows.size()) rows->rows.emplace_back();
+    std::vector<Value>& row = rows->rows[row_count++];
+    row.resize(column_count);
+    for (size_t i = 0; i < column_count; ++i) statement.ColumnValueInto(int(i), &row[i]);
   }
   statement.Reset();
+  rows->rows.resize(row_count);
+  rows->rows_affected = 0;
+  rows->last_insert_rowid.reset();
   if (IsDml(kind)) {
-    rows.rows_affected = uint64_t(connection_->changes());
+    rows->rows_affected = uint64_t(connection_->changes());
     if (kind == sqlite::StatementKind::kInsert ||
         connection_->last_insert_rowid() != rowid_before) {
-      rows.last_insert_rowid = connection_->last_insert_rowid();
+      rows->last_insert_rowid = connection_->last_insert_rowid();
     }
   }
+  return Status::Ok();
+}
+
+Result<Rows> LocalConnection::RunToRows(sqlite::Statement& statement, sqlite::StatementKind kind,
+                                        const Params& params) {
+  RunCache cache;
+  Rows rows;
+  if (Status status = Run(statement, kind, params, cache, &rows); !status.ok()) return status;
   return rows;
 }
 
@@ -176,8 +189,7 @@ std::optional<Result<Rows>> LocalConnection::ExecuteIfOnlyReads(std::string_view
                                                                 const Params& params) {
   auto statement = PrepareIfOnlyReads(sql);
   if (!statement) return std::nullopt;
-  RunCache cache;
-  return Run(**statement, sqlite::ClassifyStatement(sql), params, cache);
+  return RunToRows(**statement, sqlite::ClassifyStatement(sql), params);
 }
 
 Result<Rows> LocalConnection::Execute(std::string_view sql, const Params& params) {
@@ -192,8 +204,7 @@ Result<Rows> LocalConnection::Execute(std::string_view sql, const Params& params
     return Status::SqlError(
         "SQL_MANY_STATEMENTS: Execute runs one statement; use ExecuteScript for several");
   }
-  RunCache cache;
-  return Run(**prepared->statement, sqlite::ClassifyStatement(sql), params, cache);
+  return RunToRows(**prepared->statement, sqlite::ClassifyStatement(sql), params);
 }
 
 Result<std::unique_ptr<StatementBackend>> LocalConnection::Prepare(std::string_view sql) {

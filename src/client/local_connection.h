@@ -77,13 +77,17 @@ class LocalConnection : public ConnectionBackend {
     std::vector<Column> columns;
     int prepared_times = -1;  // SQLITE_STMTSTATUS_REPREPARE when `columns` were read
   };
-  // Runs a prepared statement with `params` (the Statement backends call it).
-  Result<Rows> Run(sqlite::Statement& statement, sqlite::StatementKind kind, const Params& params,
-                   RunCache& cache);
+  // Runs a prepared statement with `params` into `*rows`, reusing its storage (the Statement
+  // backends call it).
+  Status Run(sqlite::Statement& statement, sqlite::StatementKind kind, const Params& params,
+             RunCache& cache, Rows* rows);
 
  private:
   LocalConnection(std::unique_ptr<sqlite::Connection> connection,
                   std::shared_ptr<ReplicaSnapshots> snapshots);
+  // Run, for a statement run once, into fresh Rows.
+  Result<Rows> RunToRows(sqlite::Statement& statement, sqlite::StatementKind kind,
+                         const Params& params);
   // The statement of `sql`, prepared, when it only reads (see OnlyReads).
   std::optional<sqlite::StatementLease> PrepareIfOnlyReads(std::string_view sql);
   // On a replica, before each statement: a fresh snapshot when the replica applied something

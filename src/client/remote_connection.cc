@@ -14,7 +14,9 @@ class RemoteStatement : public StatementBackend {
   RemoteStatement(RemoteConnection* connection, std::string sql)
       : connection_(connection), sql_(std::move(sql)) {}
 
-  Result<Rows> Execute(const Params& params) override { return connection_->Execute(sql_, params); }
+  Status Execute(const Params& params, Rows* rows) override {
+    return MoveInto(connection_->Execute(sql_, params), rows);
+  }
 
  private:
   RemoteConnection* connection_;

@@ -20,9 +20,9 @@ class ReplicaStatement : public StatementBackend {
                    std::unique_ptr<StatementBackend> local)
       : connection_(connection), sql_(std::move(sql)), local_(std::move(local)) {}
 
-  Result<Rows> Execute(const Params& params) override {
-    if (local_ && connection_->is_autocommit()) return local_->Execute(params);
-    return connection_->Delegate(sql_, params);
+  Status Execute(const Params& params, Rows* rows) override {
+    if (local_ && connection_->is_autocommit()) return local_->Execute(params, rows);
+    return MoveInto(connection_->Delegate(sql_, params), rows);
   }
 
  private:

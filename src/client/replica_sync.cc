@@ -19,6 +19,12 @@ constexpr auto kLiveBackoffMax = std::chrono::seconds(5);
 constexpr auto kCheckpointBusyTimeout = std::chrono::milliseconds(100);
 // How often the applied position is made durable and recorded beside the file (one WAL sync).
 constexpr auto kRecordInterval = std::chrono::milliseconds(100);
+// A backlog at least this long streams (LogEntries): the primary keeps sending while the replica
+// applies, where batches would cost a round trip each with both sides taking turns.
+constexpr uint64_t kStreamBacklogFrames = 4096;
+// While a backlog streams, the primary's transactions are grouped into replica transactions of
+// about this many frames (a commit each, as a batch is).
+constexpr uint64_t kStreamTransactionFrames = 1024;
 
 bool HoldsData(const std::filesystem::path& path) {
   std::error_code error;
@@ -188,6 +194,44 @@ Status ReplicaSync::ApplySnapshot(ReplicationClient& client, uint64_t next_frame
   }
 }
 
+Result<bool> ReplicaSync::StreamBacklog(ReplicationClient& client, uint64_t target,
+                                        uint64_t* applied) {
+  uint64_t expected = NextFrameNo();
+  uint64_t pending = 0;  // frames in the replica transaction being built
+  bool reached = false;
+  auto end = client.LogEntries(expected, [&](replication::LogFrame&& frame) -> Status {
+    if (frame.frame_no != expected) {
+      return Status::Internal(fmt::format(
+          "the primary sent frame {} where the replica expected frame {}", frame.frame_no, expected));
+    }
+    if (pending == 0) {
+      if (Status status = injector_->Begin(); !status.ok()) return status;
+    }
+    ++expected;
+    ++pending;
+    if (Status status = injector_->AppendPage(frame.page_no, frame.page); !status.ok()) {
+      pending = 0;  // the injector ended the transaction
+      return status;
+    }
+    if (!frame.is_commit()) return Status::Ok();
+    if (pending < kStreamTransactionFrames && frame.frame_no < target) return Status::Ok();
+    uint64_t frames = pending;
+    pending = 0;
+    if (Status status = injector_->Commit(frame.size_after); !status.ok()) return status;
+    position_.frame_no = frame.frame_no;
+    *applied += frames;
+    if (Status status = Published(frame.frame_no); !status.ok()) return status;
+    if (frame.frame_no < target) return Status::Ok();
+    // Any status ends the stream; `reached` tells this one from a failure.
+    reached = true;
+    return Status::Unavailable("the backlog is applied");
+  });
+  if (pending > 0) injector_->Abort();
+  if (reached) return true;
+  if (!end.ok()) return end.status();
+  return false;
+}
+
 Status ReplicaSync::MakeDurable() {
   if (!position_.frame_no || recorded_frame_no_ == position_.frame_no) return Status::Ok();
   if (Status status = injector_->SyncWal(); !status.ok()) return status;
@@ -251,8 +295,22 @@ Result<SyncResult> ReplicaSync::PullOnce(ReplicationClient& client,
     }
   }
   int handshakes = 0;
+  bool stream_declined = false;  // the primary ended the stream or needs a snapshot first
   while (!position_.frame_no || *position_.frame_no < *target) {
     uint64_t next = NextFrameNo();
+    if (!stream_declined && *target + 1 - next >= kStreamBacklogFrames) {
+      auto streamed = StreamBacklog(client, *target, &result.frames_synced);
+      if (!streamed.ok()) {
+        if (IsNoHello(streamed.status()) && ++handshakes < kHandshakeAttempts) {
+          auto hello = Handshake(client);
+          if (!hello.ok()) return hello.status();
+          continue;
+        }
+        return streamed.status();
+      }
+      stream_declined = !*streamed;
+      continue;
+    }
     auto batch = client.BatchLogEntries(next);
     if (!batch.ok()) {
       if (IsNoHello(batch.status()) && ++handshakes < kHandshakeAttempts) {

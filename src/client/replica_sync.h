@@ -74,6 +74,9 @@ class ReplicaSync {
   // Applies whole transactions (a batch ending on a commit frame); returns frames applied.
   Result<uint64_t> ApplyTransactions(const std::vector<replication::LogFrame>& frames);
   Status ApplySnapshot(ReplicationClient& client, uint64_t next_frame_no, uint64_t* applied);
+  // Applies the LogEntries stream up to `target`, adding the frames applied to `*applied`. False
+  // when the primary ended the stream first or needs a snapshot: batches take over from there.
+  Result<bool> StreamBacklog(ReplicationClient& client, uint64_t target, uint64_t* applied);
   // After frames were applied: readers, listener, waiters, checkpoint; and, at most every
   // kRecordInterval, MakeDurable.
   Status Published(uint64_t frame_no);

@@ -114,12 +114,15 @@ Status ReplicationClient::Stream(std::string_view method, const std::string& req
   protocol::GrpcWebResponseReader reader;
   Status failure;
   auto response = http_.SendStreaming(http, [&](std::string_view bytes) {
+    // Whatever follows the trailers is read and dropped, not refused: stopping the transfer early
+    // would close the connection, and the next call would pay a new one.
+    if (reader.ending()) return true;
     reader.Feed(bytes);
     for (std::string& message : reader.TakeMessages()) {
       failure = on_message(std::move(message));
       if (!failure.ok()) return false;
     }
-    return !reader.ending().has_value();
+    return true;
   });
   if (!failure.ok()) return failure;
   if (!response.ok()) return response.status();

@@ -49,23 +49,41 @@ std::optional<std::string_view> Statement::column_decltype(int index) const {
 }
 
 Value Statement::ColumnValue(int index) const {
+  Value value;
+  ColumnValueInto(index, &value);
+  return value;
+}
+
+void Statement::ColumnValueInto(int index, Value* value) const {
   switch (sqlite3_column_type(handle_, index)) {
     case SQLITE_INTEGER:
-      return sqlite3_column_int64(handle_, index);
+      *value = sqlite3_column_int64(handle_, index);
+      return;
     case SQLITE_FLOAT:
-      return sqlite3_column_double(handle_, index);
+      *value = sqlite3_column_double(handle_, index);
+      return;
     case SQLITE_TEXT: {
       const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(handle_, index));
-      int size = sqlite3_column_bytes(handle_, index);
-      return std::string(text ? text : "", size_t(size));
+      std::string_view bytes(text ? text : "", size_t(sqlite3_column_bytes(handle_, index)));
+      if (auto* held = std::get_if<std::string>(value)) {
+        held->assign(bytes);
+      } else {
+        *value = std::string(bytes);
+      }
+      return;
     }
     case SQLITE_BLOB: {
-      const auto* bytes = static_cast<const char*>(sqlite3_column_blob(handle_, index));
-      int size = sqlite3_column_bytes(handle_, index);
-      return Blob{std::string(bytes ? bytes : "", size_t(size))};
+      const auto* data = static_cast<const char*>(sqlite3_column_blob(handle_, index));
+      std::string_view bytes(data ? data : "", size_t(sqlite3_column_bytes(handle_, index)));
+      if (auto* held = std::get_if<Blob>(value)) {
+        held->bytes.assign(bytes);
+      } else {
+        *value = Blob{std::string(bytes)};
+      }
+      return;
     }
     default:
-      return Null{};
+      *value = Null{};
   }
 }
 

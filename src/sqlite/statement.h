@@ -47,6 +47,8 @@ class Statement {
   std::optional<std::string_view> column_name(int index) const;
   std::optional<std::string_view> column_decltype(int index) const;
   Value ColumnValue(int index) const;
+  // ColumnValue into `*value`, reusing its text or blob storage when it already holds one.
+  void ColumnValueInto(int index, Value* value) const;
   // What ColumnValue would cost to send: the bytes of its text or blob, 8 for numbers.
   size_t ColumnSize(int index) const;
 

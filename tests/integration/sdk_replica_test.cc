@@ -207,6 +207,51 @@ TEST_P(SdkReplicaTest, TheReplicaFileEqualsThePrimarysAfterCheckpoints) {
   EXPECT_EQ(Sqlite3Cli(ReplicaFile(), "PRAGMA integrity_check"), "ok\n");
 }
 
+// A backlog of thousands of frames streams (LogEntries) instead of going batch by batch: the
+// primary's transactions, large and small, arrive grouped into fewer replica transactions, and
+// the file still ends up equal to the primary's.
+TEST_P(SdkReplicaTest, ALongBacklogStreamsInAndTheFileEqualsThePrimarys) {
+  auto writer = RemoteConnection();
+  ASSERT_TRUE(writer->ExecuteScript("CREATE TABLE big(x INTEGER PRIMARY KEY, y);"
+                                    "CREATE TABLE small(x INTEGER PRIMARY KEY, y);")
+                  .ok());
+  auto replica = OpenReplica();
+  ASSERT_TRUE(replica->Sync().ok());
+  for (int round = 0; round < 6; ++round) {
+    // About 1,000 pages in one transaction, then small ones.
+    ASSERT_TRUE(writer
+                    ->Execute("WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c "
+                              "WHERE n < 1000) INSERT INTO big(y) SELECT randomblob(3500) FROM c")
+                    .ok());
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_TRUE(writer->Execute("INSERT INTO small(y) VALUES (?)", {int64_t{i}}).ok());
+    }
+  }
+  ASSERT_TRUE(writer->Execute("DELETE FROM big WHERE x % 4 = 0").ok());
+  auto synced = replica->Sync();
+  ASSERT_TRUE(synced.ok()) << synced.status().message();
+  EXPECT_GT(synced->frames_synced, 4096u);
+  auto reader = replica->Connect();
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(Count(**reader, "big"), 4500);
+  EXPECT_EQ(Count(**reader, "small"), 120);
+  // A short backlog after it comes in a batch, from where the stream stopped.
+  ASSERT_TRUE(writer->Execute("INSERT INTO small(y) VALUES ('last')").ok());
+  ASSERT_TRUE(replica->Sync().ok());
+  EXPECT_EQ(Count(**reader, "small"), 121);
+  EXPECT_EQ(replica->replica_status().frame_lag, 0u);
+  reader->reset();
+  replica.reset();
+  server_->Stop();
+  Sqlite3Cli(PrimaryFile(), "PRAGMA wal_checkpoint(TRUNCATE)");
+  Sqlite3Cli(ReplicaFile(), "PRAGMA wal_checkpoint(TRUNCATE)");
+  std::string primary = ReadFile(PrimaryFile());
+  std::string copy = ReadFile(ReplicaFile());
+  EXPECT_TRUE(primary == copy) << "primary " << primary.size() << " bytes, replica " << copy.size()
+                               << " bytes";
+  EXPECT_EQ(Sqlite3Cli(ReplicaFile(), "PRAGMA integrity_check"), "ok\n");
+}
+
 TEST_P(SdkReplicaTest, OfflineReadsWorkWritesFailAtOnceAndSyncResumes) {
   auto replica = OpenReplica(SyncInterval::Every(100ms));
   auto connection = replica->Connect();
@@ -826,6 +871,58 @@ TEST(SdkLocalTest, ALocalFileRunsStatementsAndPreparedOnes) {
     }
     EXPECT_EQ(db.Execute("SELECT 1; SELECT 2").status().kind(), ErrorKind::kSqlError);
     EXPECT_FALSE((*database)->Sync().ok());  // not a replica
+  }
+  std::filesystem::remove_all(directory);
+}
+
+TEST(SdkLocalTest, RowsReusedAcrossRunsHoldOnlyTheLatestResult) {
+  auto directory = std::filesystem::temp_directory_path() /
+                   ("edgelite-sdk-local-reuse-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(directory);
+  {
+    auto database = Database::OpenLocal((directory / "local.db").string());
+    ASSERT_TRUE(database.ok()) << database.status().message();
+    auto connection = (*database)->Connect();
+    ASSERT_TRUE(connection.ok());
+    Connection& db = **connection;
+    ASSERT_TRUE(db.ExecuteScript("CREATE TABLE t(g INTEGER, v);"
+                                 "INSERT INTO t VALUES (1, 10), (1, 'a long text that is not inline'),"
+                                 "  (1, NULL), (2, x'00ff'), (3, 2.5);")
+                    .ok());
+    auto select = db.Prepare("SELECT v FROM t WHERE g = ? ORDER BY rowid");
+    ASSERT_TRUE(select.ok());
+    Rows rows;
+    Params params{Value(int64_t(1))};
+    ASSERT_TRUE((*select)->Execute(params, &rows).ok());
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows.rows[0][0], Value(int64_t(10)));
+    EXPECT_EQ(rows.rows[1][0], Value(std::string("a long text that is not inline")));
+    EXPECT_EQ(rows.rows[2][0], Value(Null{}));
+    // Fewer rows, another type in a slot that held text, then none at all.
+    params.positional[0] = int64_t(2);
+    ASSERT_TRUE((*select)->Execute(params, &rows).ok());
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows.rows[0][0], Value(Blob{std::string("\0\xff", 2)}));
+    params.positional[0] = int64_t(9);
+    ASSERT_TRUE((*select)->Execute(params, &rows).ok());
+    EXPECT_TRUE(rows.empty());
+    ASSERT_EQ(rows.columns.size(), 1u);
+    EXPECT_EQ(rows.columns[0].name, "v");
+    // A write into the same Rows: its counts are the write's, not left from an earlier run.
+    auto insert = db.Prepare("INSERT INTO t VALUES (?, ?)");
+    ASSERT_TRUE(insert.ok());
+    ASSERT_TRUE((*insert)->Execute({Value(int64_t(4)), Value(int64_t(4))}, &rows).ok());
+    EXPECT_EQ(rows.rows_affected, 1u);
+    EXPECT_EQ(rows.last_insert_rowid, std::optional<int64_t>(6));
+    EXPECT_TRUE(rows.columns.empty());
+    params.positional[0] = int64_t(3);
+    ASSERT_TRUE((*select)->Execute(params, &rows).ok());
+    EXPECT_EQ(rows.rows_affected, 0u);
+    EXPECT_FALSE(rows.last_insert_rowid.has_value());
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows.rows[0][0], Value(2.5));
+    // A failing run reports its error.
+    EXPECT_FALSE((*select)->Execute(Params{}, &rows).ok());
   }
   std::filesystem::remove_all(directory);
 }
