@@ -1,7 +1,8 @@
 // ReplicaSync: an embedded replica's sync machinery. It pulls committed frames from the primary
-// (Hello, BatchLogEntries, Snapshot; or the live LogEntries stream), applies them to the local file
-// through the FrameInjector one whole transaction at a time, records the position beside the file
-// after each applied batch, checkpoints the replica so its WAL stays bounded, and tells the
+// (Hello, then BatchLogEntries for a short backlog, the LogEntries stream for a long one (the
+// primary sends ahead while the replica applies), Snapshot when the log no longer has the frames;
+// or the live LogEntries stream), applies them to the local file through the FrameInjector in
+// whole transactions, records the position beside the file at most every 100 ms, checkpoints the replica so its WAL stays bounded, and tells the
 // reading connections (ReplicaSnapshots) and the application's listener that new data arrived.
 //
 // Invariants: frames are applied in frame_no order without gaps; a frame at or below the applied
