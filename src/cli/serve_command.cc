@@ -17,6 +17,8 @@
 #include "server/hrana_http_service.h"
 #include "server/http_server.h"
 #include "server/memory_trimmer.h"
+#include "server/namespaces/namespace_name.h"
+#include "server/namespaces/namespace_registry.h"
 #include "server/request_runner.h"
 #include "server/server_config.h"
 #include "server/stream_registry.h"
@@ -35,6 +37,10 @@ struct ServeOptions {
   bool no_replication_log = false;
   uint64_t max_log_size_mb = 200;
   std::string execution_trace;
+  std::string admin_auth_key;
+  bool enable_namespaces = false;
+  bool disable_default_namespace = false;
+  size_t max_active_namespaces = 100;
 };
 
 // "10MB", "512KB", "1GB" or a plain byte count, as sqld accepts them.
@@ -121,9 +127,7 @@ int Serve(ServeOptions& options) {
   }
   if (const char* gid = std::getenv("LIBSQL_GID")) config.auth.gid = gid;
   if (!options.hrana_listen_addr.empty()) config.hrana_listen_addr = options.hrana_listen_addr;
-  if (!options.admin_listen_addr.empty()) {
-    spdlog::warn("--admin-listen-addr is accepted but the admin API is not served yet");
-  }
+  if (!options.admin_listen_addr.empty()) config.admin_listen_addr = options.admin_listen_addr;
 
   auto authenticator = auth::Authenticator::Create(config.auth);
   if (!authenticator.ok()) {
@@ -142,29 +146,48 @@ int Serve(ServeOptions& options) {
     trace = std::move(opened).value();
     spdlog::warn("--execution-trace: requests run one at a time (debugging only)");
   }
-  server::DatabaseOptions database_options;
-  database_options.trace = trace.get();
-  database_options.directory = config.db_path / "dbs" / "default";
-  database_options.durability = config.durability;
-  database_options.replication_log = !options.no_replication_log;
-  database_options.max_log_bytes = std::max<uint64_t>(options.max_log_size_mb, 1) * 1000 * 1000;
-  auto database = server::Database::Open(database_options);
-  if (!database.ok()) {
-    spdlog::error("{}", database.status().message());
+  server::NamespaceRegistryOptions namespace_options;
+  namespace_options.db_path = config.db_path;
+  namespace_options.database.trace = trace.get();
+  namespace_options.database.durability = config.durability;
+  namespace_options.database.replication_log = !options.no_replication_log;
+  namespace_options.database.max_log_bytes =
+      std::max<uint64_t>(options.max_log_size_mb, 1) * 1000 * 1000;
+  namespace_options.default_namespace = !options.disable_default_namespace;
+  namespace_options.max_active = std::max<size_t>(options.max_active_namespaces, 1);
+  server::NamespaceRouting routing{options.enable_namespaces, !options.disable_default_namespace};
+  if (!routing.enabled && !routing.default_namespace) {
+    spdlog::error("--disable-default-namespace needs --enable-namespaces: without namespaces, "
+                  "`default` is the only database");
+    return 2;
+  }
+  auto namespaces = server::NamespaceRegistry::Open(namespace_options);
+  if (!namespaces.ok()) {
+    spdlog::error("{}", namespaces.status().message());
     return 1;
+  }
+  if (routing.default_namespace) {
+    // Opened now, so that a damaged default database stops the server at start, as before.
+    auto opened = (*namespaces)->Acquire(std::string(server::kDefaultNamespace));
+    if (!opened.ok()) {
+      spdlog::error("{}", opened.status().message());
+      return 1;
+    }
   }
 
   server::StreamLimits limits;
   limits.idle_timeout = config.stream_idle_timeout;
   server::StreamRegistry streams(limits);
   // Replication and write forwarding (gRPC-web) on the same port.
-  replication::GrpcRoutes grpc(
-      authenticator->get(),
-      replication::SingleTarget({database->get(), (*database)->frame_source()}), &streams,
-      replication::ProxyLimits{});
-  server::HranaHttpService service(config, database->get(), authenticator->get(), &streams, &grpc);
+  replication::GrpcRoutes grpc(authenticator->get(), &streams, replication::ProxyLimits{});
+  server::HranaHttpService service(config, namespaces->get(), routing, authenticator->get(),
+                                   &streams, &grpc);
+  server::AdminService admin(namespaces->get(),
+                             options.admin_auth_key.empty()
+                                 ? std::nullopt
+                                 : std::optional<std::string>(options.admin_auth_key));
   server::MemoryTrimmer memory_trimmer;
-  server::HttpServer http(config, &service, &streams);
+  server::HttpServer http(config, &service, &streams, &admin);
   auto bound = http.Bind();
   if (!bound.ok()) {
     spdlog::error("{}", bound.status().message());
@@ -179,12 +202,17 @@ int Serve(ServeOptions& options) {
         (*authenticator)->enabled() ? "required" : "disabled (anyone can read and write)",
         options.durability);
     if (bound->hrana) fmt::print("  hrana: ws://{}  (WebSocket only)\n", *bound->hrana);
+    if (bound->admin) fmt::print("  admin: http://{}\n", *bound->admin);
+    if (routing.enabled) {
+      fmt::print("  namespaces: on (a database's URL: http://{}/db/<name>/)\n", bound->http);
+    }
     std::fflush(stdout);
   }
   spdlog::info("listening for incoming user HTTP connection on {}", bound->http);
   if (bound->hrana) {
     spdlog::info("listening for incoming Hrana WebSocket connections on {}", *bound->hrana);
   }
+  if (bound->admin) spdlog::info("listening for admin HTTP connections on {}", *bound->admin);
   http.Run();
 
   // The listener is down: roll back open transactions, then let the writer finish.
@@ -192,7 +220,7 @@ int Serve(ServeOptions& options) {
   // The streams stay alive until the writer has run their releases.
   auto open_streams = streams.TakeAll();
   for (auto& stream : open_streams) server::ReleaseStream(*stream);
-  (*database)->Stop();
+  (*namespaces)->StopAll();
   spdlog::info("stopped");
   return 0;
 }
@@ -246,6 +274,24 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   serve->add_flag("--no-replication-log", options->no_replication_log,
                   "Do not capture commits into the frame log (no replicas can sync; for measuring "
                   "what capture costs)");
+  serve
+      ->add_option("--admin-auth-key", options->admin_auth_key,
+                   "Key that admin API requests must carry as `Authorization: Basic <key>`")
+      ->envname("LIBSQL_ADMIN_AUTH_KEY");
+  serve
+      ->add_flag("--enable-namespaces", options->enable_namespaces,
+                 "Serve many databases: a request names one with the x-namespace header, the "
+                 "host name, or a /db/<name>/ URL path")
+      ->envname("SQLD_ENABLE_NAMESPACES");
+  serve
+      ->add_flag("--disable-default-namespace", options->disable_default_namespace,
+                 "With --enable-namespaces: a request that names no database is refused")
+      ->envname("SQLD_DISABLE_DEFAULT_NAMESPACE");
+  serve
+      ->add_option("--max-active-namespaces", options->max_active_namespaces,
+                   "Databases kept open at once; idle ones are closed to make room")
+      ->envname("SQLD_MAX_ACTIVE_NAMESPACES")
+      ->capture_default_str();
   serve->add_option("--execution-trace", options->execution_trace,
                     "Debugging: run requests one at a time and write their serial order to this "
                     "file (JSON lines)");

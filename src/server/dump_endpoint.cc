@@ -48,8 +48,8 @@ HttpResponse ErrorResponse(int status, std::string_view message) {
 
 // One dump on a dump worker. A job dropped unrun (the server is stopping) still ends its body.
 struct DumpJob {
-  DumpJob(std::shared_ptr<BodyPipe> body, Database* database, DumpOptions options)
-      : body(std::move(body)), database(database), options(options) {}
+  DumpJob(std::shared_ptr<BodyPipe> body, std::shared_ptr<Database> database, DumpOptions options)
+      : body(std::move(body)), database(std::move(database)), options(options) {}
   DumpJob(const DumpJob&) = delete;
   DumpJob& operator=(const DumpJob&) = delete;
   ~DumpJob() { body->Fail(ErrorResponse(503, "The server is shutting down")); }
@@ -78,22 +78,22 @@ struct DumpJob {
   }
 
   std::shared_ptr<BodyPipe> body;
-  Database* database;
+  std::shared_ptr<Database> database;
   DumpOptions options;
 };
 
 }  // namespace
 
-HttpResponse ServeDump(const HttpRequest& request, Database& database,
+HttpResponse ServeDump(const HttpRequest& request, const std::shared_ptr<Database>& database,
                        const auth::Authenticator& authenticator) {
-  auto authorized = AuthorizeRead(request, authenticator, database.name());
+  auto authorized = AuthorizeRead(request, authenticator, database->name());
   if (auto* refusal = std::get_if<HttpResponse>(&authorized)) return std::move(*refusal);
   auto options = ParseQuery(request.target);
   if (auto* refusal = std::get_if<HttpResponse>(&options)) return std::move(*refusal);
 
-  WorkerPool& workers = database.dump_workers();
+  WorkerPool& workers = database->dump_workers();
   auto body = std::make_shared<BodyPipe>([&workers] { return workers.stopping(); });
-  auto job = std::make_shared<DumpJob>(body, &database, std::get<DumpOptions>(options));
+  auto job = std::make_shared<DumpJob>(body, database, std::get<DumpOptions>(options));
   workers.Submit([job] { job->Run(); });
 
   HttpResponse response = HttpResponse::Text(200, "");

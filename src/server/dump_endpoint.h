@@ -10,6 +10,8 @@
 // listener's write timeout: only then can checkpoints copy the later commits and restart the WAL.
 #pragma once
 
+#include <memory>
+
 #include "server/auth/authenticator.h"
 #include "server/database.h"
 #include "server/http_message.h"
@@ -17,7 +19,7 @@
 namespace edgelite::server {
 
 // The response: an error, or a body streamed from a dump that has been started.
-HttpResponse ServeDump(const HttpRequest& request, Database& database,
+HttpResponse ServeDump(const HttpRequest& request, const std::shared_ptr<Database>& database,
                        const auth::Authenticator& authenticator);
 
 }  // namespace edgelite::server

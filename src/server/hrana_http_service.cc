@@ -29,9 +29,20 @@ using hrana::ProtocolVersion;
 
 struct HranaHttpService::Caller {
   bool may_write = false;
+  std::shared_ptr<Database> database;
 };
 
 namespace {
+
+// A request for a namespace that does not exist or is not named properly.
+HttpResponse NamespaceRefusal(const Status& status, bool grpc) {
+  if (grpc) return replication::GrpcRoutes::Refusal(status);
+  int code = status.kind() == ErrorKind::kNotFound          ? 404
+             : status.kind() == ErrorKind::kInvalidArgument ? 400
+             : status.kind() == ErrorKind::kUnavailable     ? 503
+                                                            : 500;
+  return HttpResponse::Json(code, hrana::json::EncodeRequestError(status.message()));
+}
 
 constexpr std::string_view kVersionText = "edgelite " EDGELITE_VERSION;
 
@@ -141,16 +152,44 @@ int V1StatusFor(const hrana::Error& error) {
 
 void HranaHttpService::CollectIdle(std::chrono::steady_clock::time_point now) {
   if (grpc_) grpc_->proxy().CollectIdle(now);
+  namespaces_->Collect();
+}
+
+std::variant<std::shared_ptr<Database>, HttpResponse> HranaHttpService::DatabaseFor(
+    HttpRequest& request) const {
+  auto selected = SelectNamespace(request, routing_);
+  if (!selected.ok()) return NamespaceRefusal(selected.status(), false);
+  request.target = std::move(selected->target);
+  return Acquire(selected->name, false);
+}
+
+std::variant<std::shared_ptr<Database>, HttpResponse> HranaHttpService::Acquire(
+    const std::string& name, bool grpc) const {
+  auto database = namespaces_->Acquire(name);
+  if (!database.ok()) return NamespaceRefusal(database.status(), grpc);
+  return std::move(database).value();
 }
 
 asio::awaitable<HttpResponse> HranaHttpService::Handle(HttpRequest request) {
+  auto selected = SelectNamespace(request, routing_);
+  if (!selected.ok()) {
+    co_return NamespaceRefusal(selected.status(),
+                               grpc_ && replication::GrpcRoutes::Matches(request.Path()));
+  }
+  request.target = std::move(selected->target);
+  const std::string namespace_name = std::move(selected->name);
   std::string_view path = request.Path();
   const std::string& method = request.method;
   if (method == "GET") {
     if (path == "/health") co_return HttpResponse::Empty(200);
     if (path == "/version") co_return HttpResponse::Text(200, std::string(kVersionText));
     if (path == "/v1") co_return HttpResponse::Text(200, "This is sqld HTTP API v1");
-    if (path == "/dump") co_return ServeDump(request, *database_, *authenticator_);
+    if (path == "/dump") {
+      auto database = Acquire(namespace_name, false);
+      if (auto* refusal = std::get_if<HttpResponse>(&database)) co_return std::move(*refusal);
+      co_return ServeDump(request, std::get<std::shared_ptr<Database>>(database),
+                          *authenticator_);
+    }
     // The version probes: hrana-client picks its protocol (and encoding) from these.
     if (path == "/v2" || path == "/v3" || path == "/v3-protobuf") {
       co_return HttpResponse::Text(200, "Hello, this is HTTP API v2 (Hrana over HTTP)");
@@ -159,8 +198,13 @@ asio::awaitable<HttpResponse> HranaHttpService::Handle(HttpRequest request) {
   }
   if (method != "POST") co_return HttpResponse::Empty(method == "HEAD" ? 404 : 405);
   if (grpc_ && replication::GrpcRoutes::Matches(path)) {
+    auto database = Acquire(namespace_name, true);
+    if (auto* refusal = std::get_if<HttpResponse>(&database)) co_return std::move(*refusal);
     std::string peer = request.remote_address;
-    co_return co_await grpc_->Handle(std::move(request), std::move(peer));
+    replication::ReplicationTarget target;
+    target.database = std::get<std::shared_ptr<Database>>(std::move(database));
+    target.frames = target.database->frame_source();
+    co_return co_await grpc_->Handle(std::move(request), std::move(peer), std::move(target));
   }
 
   bool known = path == "/" || path == "/v1/execute" || path == "/v1/batch" ||
@@ -168,10 +212,13 @@ asio::awaitable<HttpResponse> HranaHttpService::Handle(HttpRequest request) {
                path == "/v3-protobuf/pipeline" || path == "/v3-protobuf/cursor";
   if (!known) co_return HttpResponse::Empty(404);
 
-  auto authorized = AuthorizeRead(request, *authenticator_, database_->name());
+  auto acquired = Acquire(namespace_name, false);
+  if (auto* refusal = std::get_if<HttpResponse>(&acquired)) co_return std::move(*refusal);
+  std::shared_ptr<Database> database = std::get<std::shared_ptr<Database>>(std::move(acquired));
+  auto authorized = AuthorizeRead(request, *authenticator_, database->name());
   if (auto* refusal = std::get_if<HttpResponse>(&authorized)) co_return std::move(*refusal);
   const auth::Grant& grant = std::get<auth::Grant>(authorized);
-  Caller caller{grant.Allows(auth::Permission::kWrite, database_->name())};
+  Caller caller{grant.Allows(auth::Permission::kWrite, database->name()), std::move(database)};
 
   if (path == "/v2/pipeline") {
     co_return co_await Pipeline(request, ProtocolVersion::kV2, Encoding::kJson, caller);
@@ -191,8 +238,8 @@ asio::awaitable<HttpResponse> HranaHttpService::Handle(HttpRequest request) {
 }
 
 std::variant<std::shared_ptr<Stream>, HttpResponse> HranaHttpService::TakeStream(
-    const std::optional<std::string>& baton) {
-  auto checked_out = baton ? streams_->CheckOut(database_, *baton) : streams_->Open(database_);
+    const std::shared_ptr<Database>& database, const std::optional<std::string>& baton) {
+  auto checked_out = baton ? streams_->CheckOut(database, *baton) : streams_->Open(database);
   if (auto* problem = std::get_if<BatonProblem>(&checked_out))
     return BatonProblemResponse(*problem);
   return std::get<std::shared_ptr<Stream>>(std::move(checked_out));
@@ -210,7 +257,7 @@ asio::awaitable<HttpResponse> HranaHttpService::Pipeline(const HttpRequest& requ
                      ? hrana::json::DecodePipelineRequest(request.body, protocol)
                      : hrana::protobuf::DecodePipelineRequest(request.body);
   if (!decoded.ok()) co_return HttpResponse::Text(400, decoded.status().message());
-  auto taken = TakeStream(decoded->baton);
+  auto taken = TakeStream(caller.database, decoded->baton);
   if (auto* refusal = std::get_if<HttpResponse>(&taken)) co_return std::move(*refusal);
   std::shared_ptr<Stream> stream = std::get<std::shared_ptr<Stream>>(std::move(taken));
 
@@ -259,7 +306,7 @@ asio::awaitable<HttpResponse> HranaHttpService::Cursor(const HttpRequest& reques
                      ? hrana::json::DecodeCursorRequest(request.body, ProtocolVersion::kV3)
                      : hrana::protobuf::DecodeCursorRequest(request.body);
   if (!decoded.ok()) co_return HttpResponse::Text(400, decoded.status().message());
-  auto taken = TakeStream(decoded->baton);
+  auto taken = TakeStream(caller.database, decoded->baton);
   if (auto* refusal = std::get_if<HttpResponse>(&taken)) co_return std::move(*refusal);
   std::shared_ptr<Stream> stream = std::get<std::shared_ptr<Stream>>(std::move(taken));
 
@@ -291,14 +338,14 @@ asio::awaitable<HttpResponse> HranaHttpService::Cursor(const HttpRequest& reques
   }
   // The libSQL extension entry: the JSON form is understood by every client that reads cursors.
   body +=
-      hrana::json::EncodeCursorEntry(hrana::ReplicationIndexEntry{database_->replication_index()});
+      hrana::json::EncodeCursorEntry(hrana::ReplicationIndexEntry{caller.database->replication_index()});
   co_return HttpResponse::Text(200, std::move(body));
 }
 
 asio::awaitable<HttpResponse> HranaHttpService::V1(const HttpRequest& request, bool batch,
                                                    const Caller& caller) {
   // Each v1 request is a stream of its own that ends with it (id 0).
-  Stream stream(0, database_, 0, 0);
+  Stream stream(0, caller.database, 0, 0);
   RunSettings settings{ProtocolVersion::kV1, caller.may_write, config_.max_response_size,
                        ClientPresence(request.client_socket), {}};
   if (batch) {
@@ -345,7 +392,7 @@ asio::awaitable<HttpResponse> HranaHttpService::Legacy(const HttpRequest& reques
   if (!decoded.ok()) {
     co_return HttpResponse::Json(400, hrana::json::EncodeRequestError(decoded.status().message()));
   }
-  Stream stream(0, database_, 0, 0);
+  Stream stream(0, caller.database, 0, 0);
   hrana::Batch batch = hrana::LegacyToBatch(*decoded);
   RunSettings settings{ProtocolVersion::kV1, caller.may_write, config_.max_response_size,
                        ClientPresence(request.client_socket), TraceLabel(batch)};

@@ -13,6 +13,8 @@
 #include "server/auth/authenticator.h"
 #include "server/database.h"
 #include "server/http_message.h"
+#include "server/namespaces/namespace_registry.h"
+#include "server/namespaces/namespace_selection.h"
 #include "server/replication/grpc_routes.h"
 #include "server/server_config.h"
 #include "server/stream_registry.h"
@@ -22,11 +24,12 @@ namespace edgelite::server {
 class HranaHttpService {
  public:
   // `grpc` serves the replication and proxy calls on the same port (may be null).
-  HranaHttpService(const ServerConfig& config, Database* database,
-                   const auth::Authenticator* authenticator, StreamRegistry* streams,
-                   replication::GrpcRoutes* grpc = nullptr)
+  HranaHttpService(const ServerConfig& config, NamespaceRegistry* namespaces,
+                   NamespaceRouting routing, const auth::Authenticator* authenticator,
+                   StreamRegistry* streams, replication::GrpcRoutes* grpc = nullptr)
       : config_(config),
-        database_(database),
+        namespaces_(namespaces),
+        routing_(routing),
         authenticator_(authenticator),
         streams_(streams),
         grpc_(grpc) {}
@@ -38,11 +41,17 @@ class HranaHttpService {
 
   // Shared with Hrana over WebSocket, whose upgrades arrive on the same port.
   const ServerConfig& config() const { return config_; }
-  Database* database() const { return database_; }
+  // The database a request is for (docs/protocol.md §2.3), or the response refusing it; the
+  // request's target loses any `/db/<name>` prefix.
+  std::variant<std::shared_ptr<Database>, HttpResponse> DatabaseFor(HttpRequest& request) const;
   const auth::Authenticator* authenticator() const { return authenticator_; }
 
  private:
   struct Caller;
+  // The database of `name`, loaded if needed, or the response refusing it (a gRPC status when
+  // `grpc`).
+  std::variant<std::shared_ptr<Database>, HttpResponse> Acquire(const std::string& name,
+                                                                bool grpc) const;
   enum class Encoding { kJson, kProtobuf };
   boost::asio::awaitable<HttpResponse> Pipeline(const HttpRequest& request,
                                                 hrana::ProtocolVersion version, Encoding encoding,
@@ -51,7 +60,7 @@ class HranaHttpService {
                                               const Caller& caller);
   // The stream a baton names (checked out), or a new one; or the response refusing the baton.
   std::variant<std::shared_ptr<Stream>, HttpResponse> TakeStream(
-      const std::optional<std::string>& baton);
+      const std::shared_ptr<Database>& database, const std::optional<std::string>& baton);
   // Rolls back the stream's transaction, if any, and forgets the stream.
   void EndStream(Stream& stream);
   boost::asio::awaitable<HttpResponse> V1(const HttpRequest& request, bool batch,
@@ -59,7 +68,8 @@ class HranaHttpService {
   boost::asio::awaitable<HttpResponse> Legacy(const HttpRequest& request, const Caller& caller);
 
   const ServerConfig& config_;
-  Database* database_;
+  NamespaceRegistry* namespaces_;
+  const NamespaceRouting routing_;
   const auth::Authenticator* authenticator_;
   StreamRegistry* streams_;
   replication::GrpcRoutes* grpc_;

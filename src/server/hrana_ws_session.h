@@ -88,7 +88,7 @@ class WsTransport {
 
 struct WsSessionSettings {
   hrana::ws::Subprotocol subprotocol = hrana::ws::Subprotocol::kHrana1;
-  Database* database = nullptr;
+  std::shared_ptr<Database> database;
   const auth::Authenticator* authenticator = nullptr;
   // Runs a task on the connection's thread; callable from any thread, as long as the connection
   // may still receive work (the transport keeps it valid until Shutdown's `done`).

@@ -265,22 +265,27 @@ int IoThreadCount(const ServerConfig& config) {
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(const ServerConfig& config, HranaHttpService* service, StreamRegistry* streams)
+  Impl(const ServerConfig& config, HranaHttpService* service, StreamRegistry* streams,
+       AdminService* admin)
       : config(config),
         service(service),
         streams(streams),
+        admin(admin),
         pool(IoThreadCount(config)),
         io(pool.first()),
         acceptor(io),
         hrana_acceptor(io),
+        admin_acceptor(io),
         reaper(io),
         signals(io),
         stream_ending_grace(io) {}
 
-  // Accepts connections on `listener` until shutdown; on the WebSocket-only listener every
-  // connection must upgrade.
-  asio::awaitable<void> Accept(tcp::acceptor& listener, bool websocket_only);
-  asio::awaitable<void> Serve(tcp::socket socket, bool websocket_only);
+  // What a listener serves: the user API, sqld's WebSocket-only Hrana port (every connection must
+  // upgrade), or the admin API.
+  enum class Port { kUser, kWebSocketOnly, kAdmin };
+  // Accepts connections on `listener` until shutdown.
+  asio::awaitable<void> Accept(tcp::acceptor& listener, Port port);
+  asio::awaitable<void> Serve(tcp::socket socket, Port port);
   asio::awaitable<void> ExpireIdleStreams();
   void Shutdown();
 
@@ -301,6 +306,7 @@ struct HttpServer::Impl {
   const ServerConfig& config;
   HranaHttpService* service;
   StreamRegistry* streams;
+  AdminService* admin;
   // Declared before the pool, whose destruction ends the connections still streaming: they
   // unregister here.
   std::atomic<bool> stopped{false};
@@ -311,6 +317,7 @@ struct HttpServer::Impl {
   asio::io_context& io;  // the first thread's: accepting, signals, the stream reaper
   tcp::acceptor acceptor;
   tcp::acceptor hrana_acceptor;  // open only with --hrana-listen-addr
+  tcp::acceptor admin_acceptor;  // open only with --admin-listen-addr
   asio::steady_timer reaper;
   asio::signal_set signals;
   asio::steady_timer stream_ending_grace;
@@ -318,8 +325,8 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(const ServerConfig& config, HranaHttpService* service,
-                       StreamRegistry* streams)
-    : impl_(std::make_unique<Impl>(config, service, streams)) {}
+                       StreamRegistry* streams, AdminService* admin)
+    : impl_(std::make_unique<Impl>(config, service, streams, admin)) {}
 
 HttpServer::~HttpServer() = default;
 
@@ -353,6 +360,11 @@ Result<HttpServer::BoundAddresses> HttpServer::Bind() {
     if (!hrana.ok()) return hrana.status();
     bound.hrana = std::move(hrana).value();
   }
+  if (impl_->config.admin_listen_addr && impl_->admin) {
+    auto admin = Listen(impl_->admin_acceptor, *impl_->config.admin_listen_addr);
+    if (!admin.ok()) return admin.status();
+    bound.admin = std::move(admin).value();
+  }
   return bound;
 }
 
@@ -365,10 +377,13 @@ void HttpServer::Run() {
     spdlog::info("received signal {}, shutting down", signal);
     impl.Shutdown();
   });
-  asio::co_spawn(impl.io, impl.Accept(impl.acceptor, /*websocket_only=*/false), asio::detached);
+  asio::co_spawn(impl.io, impl.Accept(impl.acceptor, Impl::Port::kUser), asio::detached);
   if (impl.hrana_acceptor.is_open()) {
-    asio::co_spawn(impl.io, impl.Accept(impl.hrana_acceptor, /*websocket_only=*/true),
+    asio::co_spawn(impl.io, impl.Accept(impl.hrana_acceptor, Impl::Port::kWebSocketOnly),
                    asio::detached);
+  }
+  if (impl.admin_acceptor.is_open()) {
+    asio::co_spawn(impl.io, impl.Accept(impl.admin_acceptor, Impl::Port::kAdmin), asio::detached);
   }
   asio::co_spawn(impl.io, impl.ExpireIdleStreams(), asio::detached);
   impl.pool.Run();
@@ -383,6 +398,7 @@ void HttpServer::Impl::Shutdown() {
   boost::system::error_code ignored;
   acceptor.close(ignored);
   hrana_acceptor.close(ignored);
+  admin_acceptor.close(ignored);
   reaper.cancel();
   signals.cancel();
   std::lock_guard lock(streaming_mutex);
@@ -417,7 +433,7 @@ void HttpServer::Impl::EndStreaming(StreamedBody& body) {
   if (stopped && streaming.empty()) StopPoolLocked();
 }
 
-asio::awaitable<void> HttpServer::Impl::Accept(tcp::acceptor& listener, bool websocket_only) {
+asio::awaitable<void> HttpServer::Impl::Accept(tcp::acceptor& listener, Port port) {
   while (!stopped) {
     auto [error, socket] = co_await listener.async_accept(pool.next(), kAsTuple);
     if (error) {
@@ -435,11 +451,12 @@ asio::awaitable<void> HttpServer::Impl::Accept(tcp::acceptor& listener, bool web
     }
     socket.set_option(tcp::no_delay(true), error);
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, Serve(std::move(socket), websocket_only), asio::detached);
+    asio::co_spawn(executor, Serve(std::move(socket), port), asio::detached);
   }
 }
 
-asio::awaitable<void> HttpServer::Impl::Serve(tcp::socket socket, bool websocket_only) {
+asio::awaitable<void> HttpServer::Impl::Serve(tcp::socket socket, Port port) {
+  const bool websocket_only = port == Port::kWebSocketOnly;
   connections.fetch_add(1);
   struct Counted {
     std::atomic<size_t>& count;
@@ -492,7 +509,7 @@ asio::awaitable<void> HttpServer::Impl::Serve(tcp::socket socket, bool websocket
           raw.version(), /*keep_alive=*/false);
       break;
     }
-    if (IsWebSocketUpgrade(raw)) {  // Hrana over WebSocket takes the connection over
+    if (IsWebSocketUpgrade(raw) && port != Port::kAdmin) {  // Hrana over WebSocket takes over
       co_await ServeHranaWebSocket(std::move(stream), std::move(raw), *service,
                                    websocket_only ? kTcpServerName : kUpgradeServerName);
       co_return;
@@ -530,7 +547,12 @@ asio::awaitable<void> HttpServer::Impl::Serve(tcp::socket socket, bool websocket
       request.client_socket = stream.socket().native_handle();
       request.remote_address = remote_address;
       stream.expires_never();
-      response = co_await service->Handle(std::move(request));
+      // Not a conditional expression: GCC 12 miscompiles co_await inside one.
+      if (port == Port::kAdmin) {
+        response = co_await admin->Handle(std::move(request));
+      } else {
+        response = co_await service->Handle(std::move(request));
+      }
       if (response.streamed_body) {
         keep_alive = keep_alive && !stopped;
         Streaming streaming(*this, *response.streamed_body);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "edgelite/status.h"
+#include "server/admin/admin_service.h"
 #include "server/hrana_http_service.h"
 #include "server/server_config.h"
 #include "server/stream_registry.h"
@@ -18,13 +19,16 @@ namespace edgelite::server {
 
 class HttpServer {
  public:
-  HttpServer(const ServerConfig& config, HranaHttpService* service, StreamRegistry* streams);
+  // `admin` serves config.admin_listen_addr (may be null when that is unset).
+  HttpServer(const ServerConfig& config, HranaHttpService* service, StreamRegistry* streams,
+             AdminService* admin = nullptr);
   ~HttpServer();
 
   // The addresses actually bound (a port given as 0 is chosen when binding).
   struct BoundAddresses {
     std::string http;
     std::optional<std::string> hrana;  // the WebSocket-only listener, when configured
+    std::optional<std::string> admin;  // the admin API, when configured
   };
   // Binds the listeners.
   Result<BoundAddresses> Bind();

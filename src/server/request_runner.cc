@@ -34,7 +34,7 @@ hrana::ExecutionContext MakeContext(Stream& stream, const RunSettings& settings,
   context.response_budget = settings.max_response_size;
   context.state = stream.state;
   if (placement == hrana::Placement::kOwn) context.write_grant = &stream.write_grant;
-  Database* database = stream.database;
+  Database* database = stream.database.get();
   context.replication_index = [database] { return database->replication_index(); };
   return context;
 }

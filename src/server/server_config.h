@@ -17,6 +17,8 @@ struct ServerConfig {
   std::string http_listen_addr = "127.0.0.1:8080";
   // sqld's legacy WebSocket-only Hrana listener (--hrana-listen-addr); none when unset.
   std::optional<std::string> hrana_listen_addr;
+  // The admin API (sqld's --admin-listen-addr); none when unset.
+  std::optional<std::string> admin_listen_addr;
   std::optional<std::string> http_self_url;  // becomes the Hrana `base_url`
   sqlite::Durability durability = sqlite::Durability::kRelaxed;
   auth::AuthConfig auth;

@@ -48,11 +48,12 @@ class StreamWriteGrant : public hrana::WriteGrant, public GrantHolder {
 struct Stream {
   enum class Pin { kNone, kReader, kOwn };
 
-  Stream(uint64_t id, Database* database, size_t max_sql_count, size_t max_sql_bytes)
+  Stream(uint64_t id, std::shared_ptr<Database> database, size_t max_sql_count,
+         size_t max_sql_bytes)
       : id(id),
-        database(database),
+        database(std::move(database)),
         sql_store(max_sql_count, max_sql_bytes),
-        write_grant(&database->writer(), this) {}
+        write_grant(&this->database->writer(), this) {}
 
   // Whether a transaction of the stream's is open.
   bool in_transaction() const {
@@ -69,7 +70,8 @@ struct Stream {
   }
 
   const uint64_t id;
-  Database* const database;
+  // Shared: a namespace is unloaded only once no stream (or request) holds it.
+  const std::shared_ptr<Database> database;
   hrana::SqlStore sql_store;
   hrana::StreamState state;
   // Held while the stream's own connection runs a request, and by the writer to revoke the grant.

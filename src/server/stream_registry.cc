@@ -6,18 +6,20 @@ namespace edgelite::server {
 // Ids need not be secret (batons are MAC'd with a key drawn at start-up), only unique. A new stream
 // is registered only when it is checked in: most HTTP requests open a stream and close it within
 // the same request, and then never touch the registry's lock.
-std::variant<std::shared_ptr<Stream>, BatonProblem> StreamRegistry::Open(Database* database) {
+std::variant<std::shared_ptr<Stream>, BatonProblem> StreamRegistry::Open(
+    std::shared_ptr<Database> database) {
   if (registered_.load(std::memory_order_relaxed) >= limits_.max_streams) {
     return BatonProblem::kTooManyStreams;
   }
   uint64_t id = next_id_.fetch_add(1, std::memory_order_relaxed);
-  return std::make_shared<Stream>(id, database, limits_.max_sql_count, limits_.max_sql_bytes);
+  return std::make_shared<Stream>(id, std::move(database), limits_.max_sql_count,
+                                  limits_.max_sql_bytes);
 }
 
 // The database is checked twice: by the baton's signature (it names the database), and against
 // the stream's own, for a database that took the name of one that was dropped.
 std::variant<std::shared_ptr<Stream>, BatonProblem> StreamRegistry::CheckOut(
-    Database* database, std::string_view baton) {
+    const std::shared_ptr<Database>& database, std::string_view baton) {
   std::optional<BatonContent> content = batons_.Decode(database->name(), baton);
   if (!content) return BatonProblem::kInvalid;
   std::lock_guard lock(mutex_);
@@ -35,11 +37,15 @@ std::variant<std::shared_ptr<Stream>, BatonProblem> StreamRegistry::CheckOut(
 // The revived stream is registered under its id again, checked out, and its record dropped, so
 // its batons stay single-use: an older one is kReused, the same one again too while it runs.
 std::variant<std::shared_ptr<Stream>, BatonProblem> StreamRegistry::Revive(
-    Database* database, const BatonContent& content) {
+    const std::shared_ptr<Database>& database, const BatonContent& content) {
   auto found = retired_.find(content.stream_id);
   if (found != retired_.end()) {
     const Retired& retired = found->second;
-    if (retired.database != database || !retired.latest_sequence) return BatonProblem::kInvalid;
+    bool same_database =
+        !retired.database.owner_before(database) && !database.owner_before(retired.database);
+    if (!same_database || !retired.latest_sequence) {
+      return BatonProblem::kInvalid;
+    }
     if (!content.stateless || content.sequence != *retired.latest_sequence) {
       return BatonProblem::kExpired;
     }

@@ -44,11 +44,11 @@ class StreamRegistry {
   explicit StreamRegistry(StreamLimits limits) : limits_(limits) {}
 
   // A new stream on `database`, checked out (registered when first checked in).
-  std::variant<std::shared_ptr<Stream>, BatonProblem> Open(Database* database);
+  std::variant<std::shared_ptr<Stream>, BatonProblem> Open(std::shared_ptr<Database> database);
   // Checks out the stream a baton names (revived, if it expired stateless), for a request to
   // `database`: a baton issued for another database is invalid.
-  std::variant<std::shared_ptr<Stream>, BatonProblem> CheckOut(Database* database,
-                                                               std::string_view baton);
+  std::variant<std::shared_ptr<Stream>, BatonProblem> CheckOut(
+      const std::shared_ptr<Database>& database, std::string_view baton);
   // Checks a stream back in and returns the baton for its next request.
   std::string CheckIn(std::shared_ptr<Stream> stream);
   // Unregisters a closed stream (its transaction must already be released). Its batons stay
@@ -73,12 +73,14 @@ class StreamRegistry {
   // answers: STREAM_EXPIRED, or invalid once it was closed.
   struct Retired {
     std::chrono::steady_clock::time_point since;
-    Database* database;
+    // Its database; weak, so that remembering batons keeps no namespace loaded. Compared by
+    // owner: a database opened later at the same address is another one.
+    std::weak_ptr<Database> database;
     std::optional<uint64_t> latest_sequence;  // of an expired stream's latest baton; none if closed
   };
 
   // CheckOut of a stream that is not registered, under the lock.
-  std::variant<std::shared_ptr<Stream>, BatonProblem> Revive(Database* database,
+  std::variant<std::shared_ptr<Stream>, BatonProblem> Revive(const std::shared_ptr<Database>& database,
                                                              const BatonContent& content);
 
   StreamLimits limits_;

@@ -171,10 +171,11 @@ class Connection : public WsTransport {
 
 // The answer to an upgrade offering no subprotocol we speak.
 asio::awaitable<void> Refuse(beast::tcp_stream& stream, unsigned version, const char* server_name,
-                             std::string message) {
-  http::response<http::string_body> response{http::status::bad_request, version};
+                             std::string message, int status = 400,
+                             std::string content_type = "text/plain; charset=utf-8") {
+  http::response<http::string_body> response{http::int_to_status(unsigned(status)), version};
   response.set(http::field::server, server_name);
-  response.set(http::field::content_type, "text/plain; charset=utf-8");
+  response.set(http::field::content_type, content_type);
   response.set(http::field::access_control_allow_origin, "*");
   response.body() = std::move(message);
   response.keep_alive(false);
@@ -211,6 +212,21 @@ asio::awaitable<void> ServeHranaWebSocket(beast::tcp_stream stream,
     co_return;
   }
 
+  // The namespace, chosen as for HTTP requests (from the upgrade's path and headers).
+  HttpRequest selecting;
+  selecting.target = std::string(request.target());
+  for (const auto& field : request) {
+    std::string name(field.name_string());
+    for (char& c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
+    selecting.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  auto database = service.DatabaseFor(selecting);
+  if (auto* refusal = std::get_if<HttpResponse>(&database)) {
+    co_await Refuse(stream, request.version(), server_name, std::move(refusal->body),
+                    refusal->status, refusal->content_type);
+    co_return;
+  }
+
   const auto executor = stream.get_executor();
   // Beast's own WebSocket timeouts replace the TCP stream's.
   WebSocket socket(stream.release_socket());
@@ -232,7 +248,7 @@ asio::awaitable<void> ServeHranaWebSocket(beast::tcp_stream stream,
   Connection connection(socket, executor);
   WsSessionSettings settings;
   settings.subprotocol = negotiated->subprotocol;
-  settings.database = service.database();
+  settings.database = std::get<std::shared_ptr<Database>>(std::move(database));
   settings.authenticator = service.authenticator();
   settings.post = [executor](std::function<void()> task) { asio::post(executor, std::move(task)); };
   settings.max_response_size = config.max_response_size;

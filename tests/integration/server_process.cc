@@ -41,7 +41,8 @@ Result<std::filesystem::path> MakeTemporaryDirectory() {
   return std::filesystem::path(pattern);
 }
 
-// A port nobody listens on now, found by binding port 0 and closing the socket again.
+}  // namespace
+
 Result<uint16_t> FreeLoopbackPort() {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return Status::Io(std::string("socket: ") + std::strerror(errno));
@@ -55,6 +56,8 @@ Result<uint16_t> FreeLoopbackPort() {
   if (!bound) return Status::Io(std::string("bind: ") + std::strerror(errno));
   return uint16_t(ntohs(address.sin_port));
 }
+
+namespace {
 
 // Describes a waitpid status for a test failure message.
 std::string DescribeExit(int wait_status) {

@@ -21,6 +21,9 @@
 
 namespace edgelite::integration {
 
+// A port nobody listens on now, found by binding port 0 and closing the socket again.
+Result<uint16_t> FreeLoopbackPort();
+
 class ServerProcess {
  public:
   // Starts the server with `extra_args` after the defaults and waits until GET /health answers.

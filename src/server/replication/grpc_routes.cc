@@ -78,18 +78,6 @@ server::GrpcReply<Message> Decode(const std::string& bytes) {
 }
 
 // gRPC binary metadata is base64, padded or not.
-server::GrpcReply<std::optional<std::string>> NamespaceOf(const HttpRequest& request) {
-  const std::string* encoded = request.Header("x-namespace-bin");
-  if (!encoded) return std::optional<std::string>();
-  auto decoded = base64::Decode(*encoded, base64::Alphabet::kStandard, base64::Padding::kOptional);
-  if (!decoded || decoded->empty()) {
-    return GrpcStatus{GrpcCode::kInvalidArgument,
-                      "Invalid namespace name in x-namespace-bin: expected the base64 of a "
-                      "non-empty name"};
-  }
-  return std::optional<std::string>(std::move(*decoded));
-}
-
 GrpcStatus ResolveFailure(const Status& status) {
   switch (status.kind()) {
     case ErrorKind::kNotFound:
@@ -105,16 +93,15 @@ GrpcStatus ResolveFailure(const Status& status) {
 
 }  // namespace
 
-TargetResolver SingleTarget(ReplicationTarget target) {
-  return
-      [target](const std::optional<std::string>&) -> Result<ReplicationTarget> { return target; };
-}
+HttpResponse GrpcRoutes::Refusal(const Status& status) { return Fail(ResolveFailure(status)); }
 
 bool GrpcRoutes::Matches(std::string_view path) {
   return path.starts_with(kReplicationPrefix) || path.starts_with(kProxyPrefix);
 }
 
-asio::awaitable<HttpResponse> GrpcRoutes::Handle(HttpRequest request, std::string peer_address) {
+asio::awaitable<HttpResponse> GrpcRoutes::Handle(HttpRequest request, std::string peer_address,
+                                                 ReplicationTarget target) {
+  const std::shared_ptr<server::Database>& database = target.database;
   if (request.method != "POST") co_return HttpResponse::Empty(405);
   const std::string* content_type = request.Header("content-type");
   if (!content_type || !server::IsGrpcWebContentType(*content_type)) {
@@ -135,9 +122,6 @@ asio::awaitable<HttpResponse> GrpcRoutes::Handle(HttpRequest request, std::strin
   if (auto* status = std::get_if<GrpcStatus>(&body)) co_return Fail(*status);
   const std::string& message = std::get<std::string>(body);
 
-  auto namespace_name = NamespaceOf(request);
-  if (auto* status = std::get_if<GrpcStatus>(&namespace_name)) co_return Fail(*status);
-
   const std::string* authorization = request.Header("x-authorization");
   if (!authorization) authorization = request.Header("authorization");
   auth::AuthOutcome outcome = authenticator_->AuthenticateHeader(
@@ -147,17 +131,15 @@ asio::awaitable<HttpResponse> GrpcRoutes::Handle(HttpRequest request, std::strin
   }
   const auth::Grant& grant = std::get<auth::Grant>(outcome);
 
-  auto target = resolve_(std::get<std::optional<std::string>>(namespace_name));
-  if (!target.ok()) co_return Fail(ResolveFailure(target.status()));
-  server::Database& database = *target->database;
   // As on the HTTP routes, a caller who may not read a namespace is not told it exists.
-  if (!grant.Allows(auth::Permission::kRead, database.name())) {
+  if (!grant.Allows(auth::Permission::kRead, database->name())) {
     co_return Fail({GrpcCode::kFailedPrecondition, "NAMESPACE_DOESNT_EXIST"});
   }
 
   ReplicationCall call;
-  call.frames = target->frames;
-  call.namespace_name = database.name();
+  call.frames = target.frames;
+  call.namespace_name = database->name();
+  call.owner = database;
   if (const std::string* token = request.Header("x-session-token")) call.session_token = *token;
   call.peer_address = std::move(peer_address);
 
@@ -187,7 +169,7 @@ asio::awaitable<HttpResponse> GrpcRoutes::Handle(HttpRequest request, std::strin
     case Method::kExecute: {
       auto decoded = Decode<proxy::ProgramReq>(message);
       if (auto* status = std::get_if<GrpcStatus>(&decoded)) co_return Fail(*status);
-      bool may_write = grant.Allows(auth::Permission::kWrite, database.name());
+      bool may_write = grant.Allows(auth::Permission::kWrite, database->name());
       const auto& program = std::get<proxy::ProgramReq>(decoded);
       co_return Reply(co_await proxy_.Execute(database, may_write, program,
                                                   server::ClientPresence(request.client_socket)));

@@ -26,45 +26,35 @@
 
 namespace edgelite::replication {
 
-// The database a call is for.
+// The database a call is for, as the request selected it (namespace_selection.h).
 struct ReplicationTarget {
-  server::Database* database = nullptr;  // never null in a resolved target
-  FrameSource* frames = nullptr;         // null when the database has no replication log
+  std::shared_ptr<server::Database> database;  // never null
+  FrameSource* frames = nullptr;               // null when the database has no replication log
 };
-
-// Finds the target of a call from its decoded `x-namespace-bin` (nullopt when absent). Failures:
-// NotFound (the namespace does not exist) becomes FAILED_PRECONDITION NAMESPACE_DOESNT_EXIST;
-// InvalidArgument (e.g. namespaces are enabled and the metadata is missing) is passed on with its
-// message.
-using TargetResolver =
-    std::function<Result<ReplicationTarget>(const std::optional<std::string>& namespace_name)>;
-
-// The resolver of a server without namespaces: every call goes to `target`, whatever namespace
-// the client names (sqld ignores the metadata then).
-TargetResolver SingleTarget(ReplicationTarget target);
 
 class GrpcRoutes {
  public:
-  GrpcRoutes(const auth::Authenticator* authenticator, TargetResolver resolve,
-             server::StreamRegistry* streams, ProxyLimits proxy_limits)
-      : authenticator_(authenticator),
-        resolve_(std::move(resolve)),
-        proxy_(streams, proxy_limits) {}
+  GrpcRoutes(const auth::Authenticator* authenticator, server::StreamRegistry* streams,
+             ProxyLimits proxy_limits)
+      : authenticator_(authenticator), proxy_(streams, proxy_limits) {}
 
   // Whether `path` belongs to one of the two gRPC services (unknown methods included: they get
   // UNIMPLEMENTED, as from any gRPC server).
   static bool Matches(std::string_view path);
 
-  // Serves one call. `peer_address` ("ip:port") identifies legacy replicas that send no session
-  // token. Pass named values (not temporaries): this is a coroutine.
+  // Serves one call on `target`. `peer_address` ("ip:port") identifies legacy replicas that send
+  // no session token. Pass named values (not temporaries): this is a coroutine.
   boost::asio::awaitable<server::HttpResponse> Handle(server::HttpRequest request,
-                                                      std::string peer_address);
+                                                      std::string peer_address,
+                                                      ReplicationTarget target);
+  // The answer to a call for a namespace that could not be selected: NotFound becomes
+  // FAILED_PRECONDITION NAMESPACE_DOESNT_EXIST (sqld's), InvalidArgument INVALID_ARGUMENT.
+  static server::HttpResponse Refusal(const Status& status);
 
   ProxyService& proxy() { return proxy_; }
 
  private:
   const auth::Authenticator* authenticator_;
-  TargetResolver resolve_;
   ReplicationService replication_;
   ProxyService proxy_;
 };

@@ -22,11 +22,12 @@ using server::GrpcStatus;
 
 server::GrpcReply<std::shared_ptr<LogEntriesStream>> LogEntriesStream::Open(
     FrameSource& source, uint64_t from, std::string replica,
-    std::chrono::milliseconds idle_renewal) {
+    std::chrono::milliseconds idle_renewal, std::shared_ptr<const void> source_owner) {
   auto first = ReadFrameMessages(source, from, kFramesPerRead);
   if (auto* status = std::get_if<GrpcStatus>(&first)) return *status;
   std::shared_ptr<LogEntriesStream> stream(
-      new LogEntriesStream(source, from, std::move(replica), idle_renewal));
+      new LogEntriesStream(source, from, std::move(replica), idle_renewal,
+                           std::move(source_owner)));
   stream->unsent_ = stream->EncodeBatch(std::get<std::vector<wal_log::Frame>>(first));
   // Held weakly: a commit must not keep a stream that its listener has let go.
   stream->commits_ =

@@ -58,7 +58,8 @@ class LogEntriesStream : public server::StreamedBody,
   // names the caller in the log.
   static server::GrpcReply<std::shared_ptr<LogEntriesStream>> Open(
       FrameSource& source, uint64_t from, std::string replica,
-      std::chrono::milliseconds idle_renewal = kIdleRenewal);
+      std::chrono::milliseconds idle_renewal = kIdleRenewal,
+      std::shared_ptr<const void> source_owner = nullptr);
   ~LogEntriesStream() override;
 
   boost::asio::awaitable<Piece> Next() override;
@@ -67,8 +68,9 @@ class LogEntriesStream : public server::StreamedBody,
 
  private:
   LogEntriesStream(FrameSource& source, uint64_t from, std::string replica,
-                   std::chrono::milliseconds idle_renewal)
-      : source_(source),
+                   std::chrono::milliseconds idle_renewal, std::shared_ptr<const void> source_owner)
+      : source_owner_(std::move(source_owner)),
+        source_(source),
         replica_(std::move(replica)),
         idle_renewal_(idle_renewal),
         first_frame_no_(from),
@@ -85,6 +87,7 @@ class LogEntriesStream : public server::StreamedBody,
   // From any thread: resumes a Next that waits in CommitOf.
   void Resume();
 
+  std::shared_ptr<const void> source_owner_;  // keeps `source_` alive (its namespace loaded)
   FrameSource& source_;
   CommitSubscription commits_;
   const std::string replica_;

@@ -75,7 +75,7 @@ GrpcStatus Unexpected(std::string_view call) {
 }  // namespace
 
 asio::awaitable<server::GrpcReply<proxy::ExecuteResults>> ProxyService::Execute(
-    server::Database& database, bool may_write, const proxy::ProgramReq& request,
+    const std::shared_ptr<server::Database>& database, bool may_write, const proxy::ProgramReq& request,
     server::ClientPresence caller) {
   if (!request.has_pgm()) {
     co_return GrpcStatus{GrpcCode::kInvalidArgument, "ProgramReq has no program (field pgm)"};
@@ -108,7 +108,7 @@ asio::awaitable<server::GrpcReply<proxy::ExecuteResults>> ProxyService::Execute(
 }
 
 asio::awaitable<server::GrpcReply<proxy::DescribeResult>> ProxyService::Describe(
-    server::Database& database, const proxy::DescribeRequest& request) {
+    const std::shared_ptr<server::Database>& database, const proxy::DescribeRequest& request) {
   Acquired acquired = co_await Acquire(request.client_id(), database);
   if (auto* status = std::get_if<GrpcStatus>(&acquired)) co_return *status;
   std::shared_ptr<Client> client = std::get<std::shared_ptr<Client>>(acquired);
@@ -193,7 +193,7 @@ size_t ProxyService::client_count() const {
 }
 
 asio::awaitable<ProxyService::Acquired> ProxyService::Acquire(const std::string& client_id,
-                                                              server::Database& database) {
+                                                              const std::shared_ptr<server::Database>& database) {
   while (true) {
     Acquired acquired = co_await AwaitCallback<Acquired>(
         [this, &client_id, &database](auto done) { StartAcquire(client_id, database, done); });
@@ -207,7 +207,7 @@ asio::awaitable<ProxyService::Acquired> ProxyService::Acquire(const std::string&
   }
 }
 
-void ProxyService::StartAcquire(const std::string& client_id, server::Database& database,
+void ProxyService::StartAcquire(const std::string& client_id, const std::shared_ptr<server::Database>& database,
                                 std::function<void(Acquired)> done) {
   if (client_id.empty()) {
     done(GrpcStatus{GrpcCode::kInvalidArgument, "client_id is empty; send the connection's UUID"});
@@ -217,7 +217,7 @@ void ProxyService::StartAcquire(const std::string& client_id, server::Database& 
   auto found = clients_.find(client_id);
   if (found != clients_.end()) {
     std::shared_ptr<Client> client = found->second;
-    if (client->stream->database != &database) {
+    if (client->stream->database != database) {
       lock.unlock();
       done(GrpcStatus{GrpcCode::kInvalidArgument,
                       fmt::format("client_id {} is connected to namespace `{}`; use a new "
@@ -240,7 +240,7 @@ void ProxyService::StartAcquire(const std::string& client_id, server::Database& 
                     "Too many proxy clients; disconnect idle ones or retry later"});
     return;
   }
-  auto opened = streams_->Open(&database);
+  auto opened = streams_->Open(database);
   if (!std::holds_alternative<std::shared_ptr<server::Stream>>(opened)) {
     lock.unlock();
     done(GrpcStatus{GrpcCode::kResourceExhausted, "Too many open streams; retry later"});

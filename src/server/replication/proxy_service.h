@@ -41,11 +41,11 @@ class ProxyService {
   // a failure of the whole program (e.g. a write without write permission) is PERMISSION_DENIED,
   // as on sqld. A program whose `caller` goes away is interrupted.
   boost::asio::awaitable<server::GrpcReply<proxy::ExecuteResults>> Execute(
-      server::Database& database, bool may_write, const proxy::ProgramReq& request,
+      const std::shared_ptr<server::Database>& database, bool may_write, const proxy::ProgramReq& request,
       server::ClientPresence caller);
   // Describes a statement on the client's connection (which sees its open transaction).
   boost::asio::awaitable<server::GrpcReply<proxy::DescribeResult>> Describe(
-      server::Database& database, const proxy::DescribeRequest& request);
+      const std::shared_ptr<server::Database>& database, const proxy::DescribeRequest& request);
   // Forgets the client and rolls back its transaction, once its current call (if any) is over.
   proxy::Ack Disconnect(const proxy::DisconnectMessage& message);
 
@@ -62,8 +62,8 @@ class ProxyService {
 
   // Waits until the client (created if new) is free, and takes it.
   boost::asio::awaitable<Acquired> Acquire(const std::string& client_id,
-                                           server::Database& database);
-  void StartAcquire(const std::string& client_id, server::Database& database,
+                                           const std::shared_ptr<server::Database>& database);
+  void StartAcquire(const std::string& client_id, const std::shared_ptr<server::Database>& database,
                     std::function<void(Acquired)> done);
   // Hands the client to the next waiting call, or frees it.
   void Release(const std::shared_ptr<Client>& client);

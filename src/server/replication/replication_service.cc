@@ -95,7 +95,8 @@ server::GrpcReply<std::shared_ptr<LogEntriesStream>> ReplicationService::LogEntr
   if (auto failed = CheckFrameCall(call, offset)) return *failed;
   return LogEntriesStream::Open(
       *call.frames, offset.next_offset(),
-      fmt::format("{} (namespace {})", call.peer_address, call.namespace_name));
+      fmt::format("{} (namespace {})", call.peer_address, call.namespace_name),
+      LogEntriesStream::kIdleRenewal, call.owner);
 }
 
 server::GrpcStream<wal_log::Frame> ReplicationService::Snapshot(const ReplicationCall& call,

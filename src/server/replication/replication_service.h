@@ -31,6 +31,8 @@ struct ReplicationCall {
   std::string namespace_name;
   std::optional<std::string> session_token;  // the x-session-token metadata
   std::string peer_address;                  // tells legacy (token-less) replicas apart
+  // Keeps the namespace loaded while a stream of its frames is open.
+  std::shared_ptr<const void> owner;
 };
 
 class ReplicationService {

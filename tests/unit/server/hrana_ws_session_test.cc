@@ -154,7 +154,7 @@ class HranaWsSessionTest : public ::testing::Test {
     auto client = std::make_unique<Client>();
     WsSessionSettings settings;
     settings.subprotocol = subprotocol;
-    settings.database = database_.get();
+    settings.database = database_.shared();
     settings.authenticator = authenticator_.get();
     settings.post = [this](std::function<void()> task) { tasks_.Post(std::move(task)); };
     settings.max_streams = max_streams;

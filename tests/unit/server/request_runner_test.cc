@@ -164,7 +164,7 @@ class RequestRunnerTest : public ::testing::Test {
   }
 
   Stream& NewStream() {
-    streams_.push_back(std::make_unique<Stream>(next_id_++, database_.get(), 50, 5 * 1024));
+    streams_.push_back(std::make_unique<Stream>(next_id_++, database_.shared(), 50, 5 * 1024));
     return *streams_.back();
   }
 

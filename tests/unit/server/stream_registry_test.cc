@@ -22,7 +22,7 @@ class StreamRegistryTest : public ::testing::Test {
   void SetUp() override { ASSERT_NE(database_.get(), nullptr); }
 
   std::shared_ptr<Stream> Open(StreamRegistry& registry) {
-    auto opened = registry.Open(database_.get());
+    auto opened = registry.Open(database_.shared());
     auto* stream = std::get_if<std::shared_ptr<Stream>>(&opened);
     if (!stream) {
       ADD_FAILURE() << "Open refused: " << int(std::get<BatonProblem>(opened));
@@ -81,7 +81,7 @@ TEST_F(StreamRegistryTest, AStreamIsRegisteredWhenFirstCheckedIn) {
   EXPECT_EQ(registry.size(), 0u) << "a stream used by one request only never registers";
   std::string baton = registry.CheckIn(stream);
   EXPECT_EQ(registry.size(), 1u);
-  EXPECT_EQ(StreamOf(registry.CheckOut(database_.get(), baton)), stream);
+  EXPECT_EQ(StreamOf(registry.CheckOut(database_.shared(), baton)), stream);
   auto other = Open(registry);
   ASSERT_TRUE(other);
   EXPECT_NE(other->id, stream->id);
@@ -91,24 +91,24 @@ TEST_F(StreamRegistryTest, ABatonWorksOnceAndOnlyForItsStream) {
   StreamRegistry registry(StreamLimits{});
   auto stream = Open(registry);
   std::string first = registry.CheckIn(stream);
-  ASSERT_TRUE(StreamOf(registry.CheckOut(database_.get(), first)));
+  ASSERT_TRUE(StreamOf(registry.CheckOut(database_.shared(), first)));
   std::string second = registry.CheckIn(stream);
   EXPECT_NE(first, second);
-  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.get(), first)), BatonProblem::kReused)
+  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.shared(), first)), BatonProblem::kReused)
       << "an old baton replayed";
-  EXPECT_EQ(StreamOf(registry.CheckOut(database_.get(), second)), stream);
+  EXPECT_EQ(StreamOf(registry.CheckOut(database_.shared(), second)), stream);
 
   auto other = Open(registry);
   std::string others = registry.CheckIn(other);
-  EXPECT_EQ(StreamOf(registry.CheckOut(database_.get(), others)), other);
+  EXPECT_EQ(StreamOf(registry.CheckOut(database_.shared(), others)), other);
 }
 
 TEST_F(StreamRegistryTest, AStreamServesOneRequestAtATime) {
   StreamRegistry registry(StreamLimits{});
   auto stream = Open(registry);
   std::string baton = registry.CheckIn(stream);
-  ASSERT_TRUE(StreamOf(registry.CheckOut(database_.get(), baton)));
-  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.get(), baton)), BatonProblem::kReused)
+  ASSERT_TRUE(StreamOf(registry.CheckOut(database_.shared(), baton)));
+  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.shared(), baton)), BatonProblem::kReused)
       << "the same baton while its request still runs";
 }
 
@@ -116,15 +116,15 @@ TEST_F(StreamRegistryTest, ForgedBatonsAreInvalid) {
   StreamRegistry registry(StreamLimits{});
   auto stream = Open(registry);
   std::string baton = registry.CheckIn(stream);
-  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.get(), "")), BatonProblem::kInvalid);
-  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.get(), "not a baton")), BatonProblem::kInvalid);
+  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.shared(), "")), BatonProblem::kInvalid);
+  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.shared(), "not a baton")), BatonProblem::kInvalid);
   std::string tampered = baton;
   tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
-  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.get(), tampered)), BatonProblem::kInvalid);
+  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.shared(), tampered)), BatonProblem::kInvalid);
   // Another registry (another server start) made it: its key differs.
   StreamRegistry restarted(StreamLimits{});
-  EXPECT_EQ(ProblemOf(restarted.CheckOut(database_.get(), baton)), BatonProblem::kInvalid);
-  EXPECT_EQ(StreamOf(registry.CheckOut(database_.get(), baton)), stream)
+  EXPECT_EQ(ProblemOf(restarted.CheckOut(database_.shared(), baton)), BatonProblem::kInvalid);
+  EXPECT_EQ(StreamOf(registry.CheckOut(database_.shared(), baton)), stream)
       << "failed attempts do not burn the baton";
 }
 
@@ -142,10 +142,10 @@ TEST_F(StreamRegistryTest, IdleStreamsExpireAndALateBatonSaysSoForAWhile) {
   ASSERT_EQ(expired.size(), 1u);
   EXPECT_EQ(expired[0], stream);
   EXPECT_EQ(registry.size(), 0u);
-  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.get(), baton)), BatonProblem::kExpired);
+  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.shared(), baton)), BatonProblem::kExpired);
   // Long after, the registry no longer remembers it.
   (void)registry.TakeExpired(checked_in + 10s + 301s);
-  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.get(), baton)), BatonProblem::kInvalid);
+  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.shared(), baton)), BatonProblem::kInvalid);
 }
 
 TEST_F(StreamRegistryTest, AStreamInUseNeverExpires) {
@@ -154,7 +154,7 @@ TEST_F(StreamRegistryTest, AStreamInUseNeverExpires) {
   StreamRegistry registry(limits);
   auto stream = Open(registry);
   std::string baton = registry.CheckIn(stream);
-  ASSERT_TRUE(StreamOf(registry.CheckOut(database_.get(), baton)));
+  ASSERT_TRUE(StreamOf(registry.CheckOut(database_.shared(), baton)));
   EXPECT_TRUE(registry.TakeExpired(std::chrono::steady_clock::now() + 1h).empty());
   registry.CheckIn(stream);
   EXPECT_EQ(registry.TakeExpired(stream->last_used + 10s).size(), 1u);
@@ -167,7 +167,7 @@ TEST_F(StreamRegistryTest, TheNumberOfStreamsIsLimited) {
   auto first = Open(registry);
   registry.CheckIn(first);
   registry.CheckIn(Open(registry));
-  EXPECT_EQ(ProblemOf(registry.Open(database_.get())), BatonProblem::kTooManyStreams);
+  EXPECT_EQ(ProblemOf(registry.Open(database_.shared())), BatonProblem::kTooManyStreams);
   registry.Forget(*first);
   EXPECT_TRUE(Open(registry));
 }
@@ -176,10 +176,10 @@ TEST_F(StreamRegistryTest, AForgottenStreamsBatonIsInvalid) {
   StreamRegistry registry(StreamLimits{});
   auto stream = Open(registry);
   std::string baton = registry.CheckIn(stream);
-  ASSERT_TRUE(StreamOf(registry.CheckOut(database_.get(), baton)));
+  ASSERT_TRUE(StreamOf(registry.CheckOut(database_.shared(), baton)));
   registry.Forget(*stream);
   EXPECT_EQ(registry.size(), 0u);
-  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.get(), baton)), BatonProblem::kInvalid)
+  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.shared(), baton)), BatonProblem::kInvalid)
       << "closed, not expired";
   auto never_registered = Open(registry);
   registry.Forget(*never_registered);  // a no-op
@@ -192,7 +192,7 @@ TEST_F(StreamRegistryTest, TakeAllReturnsTheIdleStreamsAndEmptiesTheRegistry) {
   auto busy = Open(registry);
   registry.CheckIn(idle);
   std::string baton = registry.CheckIn(busy);
-  ASSERT_TRUE(StreamOf(registry.CheckOut(database_.get(), baton)));
+  ASSERT_TRUE(StreamOf(registry.CheckOut(database_.shared(), baton)));
   auto all = registry.TakeAll();
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0], idle);
@@ -236,22 +236,22 @@ TEST_F(StreamRegistryTest, AStatelessStreamsLateBatonRevivesIt) {
   ASSERT_EQ(registry.TakeExpired(stream->last_used + 10s).size(), 1u);
   EXPECT_EQ(registry.size(), 0u);
 
-  auto revived = StreamOf(registry.CheckOut(database_.get(), first));
+  auto revived = StreamOf(registry.CheckOut(database_.shared(), first));
   ASSERT_TRUE(revived);
   EXPECT_EQ(revived->id, stream->id);
   EXPECT_EQ(registry.size(), 1u);
   EXPECT_EQ(FirstValue(Run(*revived, "SELECT last_insert_rowid()")), Value(int64_t{2}));
   EXPECT_EQ(FirstValue(Run(*revived, "SELECT changes()")), Value(int64_t{2}));
-  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.get(), first)), BatonProblem::kReused)
+  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.shared(), first)), BatonProblem::kReused)
       << "while it runs";
   std::string second = registry.CheckIn(revived);
-  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.get(), first)), BatonProblem::kReused)
+  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.shared(), first)), BatonProblem::kReused)
       << "replayed";
 
   // It expires again like any stream; while remembered, only its newest baton revives it.
   ASSERT_EQ(registry.TakeExpired(revived->last_used + 10s).size(), 1u);
-  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.get(), first)), BatonProblem::kExpired);
-  auto again = StreamOf(registry.CheckOut(database_.get(), second));
+  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.shared(), first)), BatonProblem::kExpired);
+  auto again = StreamOf(registry.CheckOut(database_.shared(), second));
   ASSERT_TRUE(again);
   EXPECT_EQ(again->id, stream->id);
   registry.CheckIn(again);
@@ -272,17 +272,17 @@ TEST_F(StreamRegistryTest, AStatelessStreamsBatonRevivesItAfterTheRegistryForgot
   ASSERT_EQ(registry.TakeExpired(expired_at).size(), 1u);
   (void)registry.TakeExpired(expired_at + 2s);  // forgets it
 
-  auto revived = StreamOf(registry.CheckOut(database_.get(), baton));
+  auto revived = StreamOf(registry.CheckOut(database_.shared(), baton));
   ASSERT_TRUE(revived);
   EXPECT_EQ(revived->id, stream->id);
   EXPECT_EQ(registry.size(), 1u);
   EXPECT_EQ(FirstValue(Run(*revived, "SELECT last_insert_rowid()")), Value(int64_t{3}));
   EXPECT_EQ(FirstValue(Run(*revived, "SELECT total_changes()")), Value(int64_t{3}));
-  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.get(), baton)), BatonProblem::kReused)
+  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.shared(), baton)), BatonProblem::kReused)
       << "single-use again while it runs";
   std::string next = registry.CheckIn(revived);
-  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.get(), baton)), BatonProblem::kReused);
-  EXPECT_TRUE(StreamOf(registry.CheckOut(database_.get(), next)));
+  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.shared(), baton)), BatonProblem::kReused);
+  EXPECT_TRUE(StreamOf(registry.CheckOut(database_.shared(), next)));
 }
 
 // Only expiry is forgiven, and only of a stream that lost nothing by it.
@@ -302,14 +302,14 @@ TEST_F(StreamRegistryTest, AStreamThatHeldStateOrWasClosedIsNotRevived) {
     EXPECT_FALSE(stream->stateless());
     std::string baton = registry.CheckIn(stream);
     for (auto& expired : registry.TakeExpired(stream->last_used + 10s)) ReleaseStream(*expired);
-    EXPECT_EQ(ProblemOf(registry.CheckOut(database_.get(), baton)), BatonProblem::kExpired);
+    EXPECT_EQ(ProblemOf(registry.CheckOut(database_.shared(), baton)), BatonProblem::kExpired);
   }
 
   auto closed = Open(registry);
   std::string baton = registry.CheckIn(closed);
-  ASSERT_TRUE(StreamOf(registry.CheckOut(database_.get(), baton)));
+  ASSERT_TRUE(StreamOf(registry.CheckOut(database_.shared(), baton)));
   registry.Forget(*closed);
-  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.get(), baton)), BatonProblem::kInvalid);
+  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.shared(), baton)), BatonProblem::kInvalid);
 }
 
 // Its client believes it is inside a transaction: carrying on in autocommit mode would be wrong,
@@ -321,16 +321,16 @@ TEST_F(StreamRegistryTest, AStatefulStreamsBatonFailsAfterTheRegistryForgotIt) {
   StreamRegistry registry(limits);
   auto stream = Open(registry);
   std::string before = registry.CheckIn(stream);
-  ASSERT_TRUE(StreamOf(registry.CheckOut(database_.get(), before)));
+  ASSERT_TRUE(StreamOf(registry.CheckOut(database_.shared(), before)));
   ASSERT_TRUE(Succeeded(Run(*stream, "BEGIN")));
   std::string baton = registry.CheckIn(stream);
   auto expired_at = stream->last_used + 10s;
   for (auto& expired : registry.TakeExpired(expired_at)) ReleaseStream(*expired);
-  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.get(), baton)), BatonProblem::kExpired);
-  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.get(), before)), BatonProblem::kExpired)
+  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.shared(), baton)), BatonProblem::kExpired);
+  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.shared(), before)), BatonProblem::kExpired)
       << "an older baton, from before the transaction, while the stream is remembered";
   (void)registry.TakeExpired(expired_at + 2s);
-  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.get(), baton)), BatonProblem::kInvalid);
+  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.shared(), baton)), BatonProblem::kInvalid);
   EXPECT_EQ(registry.size(), 0u);
 }
 
@@ -341,14 +341,14 @@ TEST_F(StreamRegistryTest, AClosedStreamsStatelessBatonFailsWhileRemembered) {
   StreamRegistry registry(limits);
   auto stream = Open(registry);
   std::string stateless = registry.CheckIn(stream);
-  ASSERT_TRUE(StreamOf(registry.CheckOut(database_.get(), stateless)));
+  ASSERT_TRUE(StreamOf(registry.CheckOut(database_.shared(), stateless)));
   ASSERT_TRUE(Succeeded(Run(*stream, "BEGIN")));
   std::string in_transaction = registry.CheckIn(stream);
-  ASSERT_TRUE(StreamOf(registry.CheckOut(database_.get(), in_transaction)));
+  ASSERT_TRUE(StreamOf(registry.CheckOut(database_.shared(), in_transaction)));
   ReleaseStream(*stream);
   registry.Forget(*stream);
-  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.get(), stateless)), BatonProblem::kInvalid);
-  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.get(), in_transaction)), BatonProblem::kInvalid);
+  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.shared(), stateless)), BatonProblem::kInvalid);
+  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.shared(), in_transaction)), BatonProblem::kInvalid);
   EXPECT_EQ(registry.size(), 0u);
 }
 
@@ -363,8 +363,8 @@ TEST_F(StreamRegistryTest, ABatonForAnotherDatabaseIsInvalid) {
     EXPECT_TRUE(opened.ok()) << opened.status().message();
     return opened.ok() ? std::move(opened).value() : nullptr;
   };
-  std::unique_ptr<Database> same_name = open("default");
-  std::unique_ptr<Database> other_name = open("other");
+  std::shared_ptr<Database> same_name = open("default");
+  std::shared_ptr<Database> other_name = open("other");
   ASSERT_TRUE(same_name && other_name);
 
   StreamLimits limits;
@@ -373,20 +373,20 @@ TEST_F(StreamRegistryTest, ABatonForAnotherDatabaseIsInvalid) {
   StreamRegistry registry(limits);
   auto stream = Open(registry);
   std::string baton = registry.CheckIn(stream);
-  EXPECT_EQ(ProblemOf(registry.CheckOut(same_name.get(), baton)), BatonProblem::kInvalid);
-  EXPECT_EQ(ProblemOf(registry.CheckOut(other_name.get(), baton)), BatonProblem::kInvalid);
+  EXPECT_EQ(ProblemOf(registry.CheckOut(same_name, baton)), BatonProblem::kInvalid);
+  EXPECT_EQ(ProblemOf(registry.CheckOut(other_name, baton)), BatonProblem::kInvalid);
 
   auto expired_at = stream->last_used + 10s;
   ASSERT_EQ(registry.TakeExpired(expired_at).size(), 1u);
-  EXPECT_EQ(ProblemOf(registry.CheckOut(same_name.get(), baton)), BatonProblem::kInvalid);
-  EXPECT_EQ(ProblemOf(registry.CheckOut(other_name.get(), baton)), BatonProblem::kInvalid);
+  EXPECT_EQ(ProblemOf(registry.CheckOut(same_name, baton)), BatonProblem::kInvalid);
+  EXPECT_EQ(ProblemOf(registry.CheckOut(other_name, baton)), BatonProblem::kInvalid);
 
   (void)registry.TakeExpired(expired_at + 2s);
-  EXPECT_EQ(ProblemOf(registry.CheckOut(other_name.get(), baton)), BatonProblem::kInvalid);
+  EXPECT_EQ(ProblemOf(registry.CheckOut(other_name, baton)), BatonProblem::kInvalid);
   EXPECT_EQ(registry.size(), 0u);
-  auto revived = StreamOf(registry.CheckOut(database_.get(), baton));
+  auto revived = StreamOf(registry.CheckOut(database_.shared(), baton));
   ASSERT_TRUE(revived) << "the refusals did not use the baton up";
-  EXPECT_EQ(revived->database, database_.get());
+  EXPECT_EQ(revived->database, database_.shared());
 }
 
 // Reviving opens a stream again, within the same limit.
@@ -400,9 +400,9 @@ TEST_F(StreamRegistryTest, ARevivalCountsAgainstTheLimitAndWaitsForRoom) {
   ASSERT_EQ(registry.TakeExpired(stream->last_used + 10s).size(), 1u);
   auto other = Open(registry);
   registry.CheckIn(other);
-  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.get(), baton)), BatonProblem::kTooManyStreams);
+  EXPECT_EQ(ProblemOf(registry.CheckOut(database_.shared(), baton)), BatonProblem::kTooManyStreams);
   registry.Forget(*other);
-  EXPECT_TRUE(StreamOf(registry.CheckOut(database_.get(), baton)))
+  EXPECT_TRUE(StreamOf(registry.CheckOut(database_.shared(), baton)))
       << "the refusal did not use the baton up";
 }
 

@@ -24,14 +24,21 @@ class TestDatabase {
   }
 
   server::Database* get() const { return database_.get(); }
+  // What streams and requests hold.
+  const std::shared_ptr<server::Database>& shared() const { return database_; }
   server::Database* operator->() const { return database_.get(); }
   server::Database& operator*() const { return *database_; }
   // Closes the database early, once what uses it has stopped; the directory goes at destruction.
-  void Close() { database_.reset(); }
+  // Its threads stop first: a stream that outlives this handle must not end the database on one
+  // of the database's own threads.
+  void Close() {
+    if (database_) database_->Stop();
+    database_.reset();
+  }
 
  private:
   TempDirectory directory_;  // declared first, so removed after the database is closed
-  std::unique_ptr<server::Database> database_;
+  std::shared_ptr<server::Database> database_;
 };
 
 // Keeps the database's writer thread busy until the returned latch counts down, so that writes

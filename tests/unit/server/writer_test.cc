@@ -308,7 +308,7 @@ class WriterGroupTest : public WriterTest {
   // stream's own), it goes. The outcome is the one the client gets.
   std::future<Completion> RunAsClient(hrana::StreamRequest request) {
     streams_.push_back(
-        std::make_unique<Stream>(streams_.size() + 1, database_.get(), 50, 5 * 1024));
+        std::make_unique<Stream>(streams_.size() + 1, database_.shared(), 50, 5 * 1024));
     Stream* stream = streams_.back().get();
     auto shared_request = std::make_shared<hrana::StreamRequest>(std::move(request));
     auto promise = std::make_shared<std::promise<Completion>>();

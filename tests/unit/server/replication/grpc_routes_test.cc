@@ -62,7 +62,6 @@ TEST_F(ReplicationRoutesTest, EmbeddedReplicaHandshakeAndSync) {
   auto hello_response = test::Parse<wal_log::HelloResponse>(reply);
   EXPECT_EQ(hello_response.log_id(), harness_->frames.log_id());
   EXPECT_EQ(hello_response.current_replication_index(), 2u);
-  EXPECT_EQ(harness_->seen_namespace, std::optional<std::string>("127"));
 
   GrpcWebReply batch = harness_->Call(std::string(kBatch), Offset(0),
                                       {{"x-session-token", hello_response.session_token()}});
@@ -121,24 +120,6 @@ TEST_F(ReplicationRoutesTest, StreamingMethodsAnswerWithSeveralMessages) {
 
   GrpcWebReply compacted = harness_->Call(std::string(kBatch), Offset(0), session);
   EXPECT_EQ(compacted.status, (GrpcStatus{GrpcCode::kFailedPrecondition, "NEED_SNAPSHOT"}));
-}
-
-TEST_F(ReplicationRoutesTest, NamespaceMetadataReachesTheResolver) {
-  GrpcWebReply unpadded = harness_->Call(std::string(kHello), CurrentHello(),
-                                         {{"x-namespace-bin", base64::Encode("db1")}});
-  EXPECT_TRUE(unpadded.status.ok()) << unpadded.status.message;
-  EXPECT_EQ(harness_->seen_namespace, std::optional<std::string>("db1"));
-  harness_->Call(std::string(kHello), CurrentHello(), {{"x-namespace-bin", "ZGIxMg=="}});
-  EXPECT_EQ(harness_->seen_namespace, std::optional<std::string>("db12"));
-  harness_->Call(std::string(kHello), CurrentHello());
-  EXPECT_EQ(harness_->seen_namespace, std::nullopt);
-
-  GrpcWebReply missing = harness_->Call(std::string(kHello), CurrentHello(),
-                                        {{"x-namespace-bin", base64::Encode("missing")}});
-  EXPECT_EQ(missing.status, (GrpcStatus{GrpcCode::kFailedPrecondition, "NAMESPACE_DOESNT_EXIST"}));
-  GrpcWebReply garbled =
-      harness_->Call(std::string(kHello), CurrentHello(), {{"x-namespace-bin", "!!"}});
-  EXPECT_EQ(garbled.status.code, GrpcCode::kInvalidArgument);
 }
 
 TEST_F(ReplicationRoutesTest, DatabaseWithoutLogIsNotAPrimary) {

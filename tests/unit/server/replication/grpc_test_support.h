@@ -86,16 +86,7 @@ class GrpcRoutesHarness {
     auto authenticator = auth::Authenticator::Create(std::move(auth_config));
     EXPECT_TRUE(authenticator.ok()) << authenticator.status().message();
     authenticator_ = std::move(authenticator).value();
-    TargetResolver resolve =
-        [this](const std::optional<std::string>& namespace_name) -> Result<ReplicationTarget> {
-      seen_namespace = namespace_name;
-      if (namespace_name && *namespace_name == "missing") {
-        return Status::NotFound("no such namespace");
-      }
-      return ReplicationTarget{database_.get(), frames_enabled ? &frames : nullptr};
-    };
-    routes_ =
-        std::make_unique<GrpcRoutes>(authenticator_.get(), std::move(resolve), &streams_, limits);
+    routes_ = std::make_unique<GrpcRoutes>(authenticator_.get(), &streams_, limits);
   }
 
   ~GrpcRoutesHarness() {
@@ -118,8 +109,10 @@ class GrpcRoutesHarness {
   // Starts a call; Run() drives every started call to completion.
   std::future<server::HttpResponse> Start(server::HttpRequest request) {
     std::string peer = "127.0.0.1:5555";
-    return boost::asio::co_spawn(io_, routes_->Handle(std::move(request), std::move(peer)),
-                                 boost::asio::use_future);
+    ReplicationTarget target{database_.shared(), frames_enabled ? &frames : nullptr};
+    return boost::asio::co_spawn(
+        io_, routes_->Handle(std::move(request), std::move(peer), std::move(target)),
+        boost::asio::use_future);
   }
   void Run() {
     io_.restart();
@@ -153,7 +146,6 @@ class GrpcRoutesHarness {
 
   FakeFrameSource frames;
   bool frames_enabled = true;
-  std::optional<std::string> seen_namespace;
 
  private:
   edgelite::test::TestDatabase database_;

@@ -1,0 +1,38 @@
+// AdminService: sqld's admin API (docs/protocol.md §8.2) on --admin-listen-addr: creating,
+// deleting and configuring namespaces. With --admin-auth-key every request must carry
+// `Authorization: Basic <key>`, else 401 with an empty body, as sqld. Errors are 4xx with
+// `{"error": "..."}` and change nothing.
+//
+// Routes: GET / (the welcome text), GET /v1/namespaces (edgelite's: the names, for tools),
+// POST /v1/namespaces/:ns/create, DELETE /v1/namespaces/:ns, GET and POST
+// /v1/namespaces/:ns/config.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <optional>
+#include <string>
+
+#include "server/http_message.h"
+#include "server/namespaces/namespace_registry.h"
+
+namespace edgelite::server {
+
+class AdminService {
+ public:
+  AdminService(NamespaceRegistry* namespaces, std::optional<std::string> auth_key)
+      : namespaces_(namespaces), auth_key_(std::move(auth_key)) {}
+
+  boost::asio::awaitable<HttpResponse> Handle(HttpRequest request);
+
+ private:
+  HttpResponse Create(const std::string& name, const std::string& body);
+  HttpResponse Delete(const std::string& name);
+  HttpResponse GetConfig(const std::string& name);
+  HttpResponse SetConfig(const std::string& name, const std::string& body);
+  HttpResponse List();
+
+  NamespaceRegistry* namespaces_;
+  const std::optional<std::string> auth_key_;
+};
+
+}  // namespace edgelite::server

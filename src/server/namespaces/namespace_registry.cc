@@ -1,0 +1,198 @@
+// Loading, unloading, creating and deleting namespaces.
+#include "server/namespaces/namespace_registry.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <system_error>
+
+#include "server/namespaces/namespace_name.h"
+
+namespace edgelite::server {
+
+Result<std::unique_ptr<NamespaceRegistry>> NamespaceRegistry::Open(
+    NamespaceRegistryOptions options) {
+  auto metastore = Metastore::Open(options.db_path);
+  if (!metastore.ok()) return metastore.status();
+  if (options.default_namespace) {
+    // A data directory made without namespaces already holds dbs/default.
+    auto inserted = (*metastore)->Insert(std::string(kDefaultNamespace), {});
+    if (!inserted.ok()) return inserted.status();
+  }
+  return std::unique_ptr<NamespaceRegistry>(
+      new NamespaceRegistry(std::move(options), std::move(metastore).value()));
+}
+
+NamespaceRegistry::~NamespaceRegistry() {
+  StopAll();
+  std::lock_guard lock(mutex_);
+  loaded_.clear();
+  for (Deleted& deleted : deleted_) deleted.database.reset();
+  RemoveUnusedDeletedLocked();
+}
+
+std::filesystem::path NamespaceRegistry::DirectoryOf(const std::string& name) const {
+  return options_.db_path / "dbs" / name;
+}
+
+Result<std::shared_ptr<Database>> NamespaceRegistry::Acquire(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto found = loaded_.find(name);
+  if (found != loaded_.end()) {
+    found->second.last_used = std::chrono::steady_clock::now();
+    return found->second.database;
+  }
+  if (name == kDefaultNamespace && !options_.default_namespace) {
+    return Status::NotFound("Namespace `default` doesn't exist");
+  }
+  auto config = metastore_->Get(name);
+  if (!config.ok()) return config.status();
+  if (!*config) return Status::NotFound(fmt::format("Namespace `{}` doesn't exist", name));
+  // Room first: the open databases stay within max_active where idle ones can be closed.
+  UnloadIdleLocked(options_.max_active > 0 ? options_.max_active - 1 : 0);
+  DatabaseOptions database_options = options_.database;
+  database_options.name = name;
+  database_options.directory = DirectoryOf(name);
+  if ((*config)->has_durability_mode()) {
+    database_options.durability = (*config)->durability_mode() == metadata::STRONG ||
+                                          (*config)->durability_mode() == metadata::EXTRA
+                                      ? sqlite::Durability::kStrong
+                                      : sqlite::Durability::kRelaxed;
+  }
+  auto opened = Database::Open(std::move(database_options));
+  if (!opened.ok()) return opened.status();
+  std::shared_ptr<Database> database = std::move(opened).value();
+  loaded_[name] = Loaded{database, std::chrono::steady_clock::now()};
+  spdlog::debug("namespace {} loaded ({} open)", name, loaded_.size());
+  return database;
+}
+
+Status NamespaceRegistry::Create(const std::string& name, const metadata::DatabaseConfig& config) {
+  if (Status valid = CheckNamespaceName(name); !valid.ok()) return valid;
+  std::lock_guard lock(mutex_);
+  // A directory already there (dbs/default of a server that ran without namespaces) is adopted,
+  // never removed: deleted namespaces' files are moved aside first.
+  std::error_code error;
+  auto inserted = metastore_->Insert(name, config);
+  if (!inserted.ok()) return inserted.status();
+  if (!*inserted) {
+    return Status::InvalidArgument(fmt::format("Namespace `{}` already exists", name));
+  }
+  std::filesystem::create_directories(DirectoryOf(name), error);
+  if (error) {
+    (void)metastore_->Remove(name);
+    return Status::Io(fmt::format("cannot create {}: {}", DirectoryOf(name).string(),
+                                  error.message()));
+  }
+  return Status::Ok();
+}
+
+Status NamespaceRegistry::Delete(const std::string& name) {
+  if (Status valid = CheckNamespaceName(name); !valid.ok()) return valid;
+  std::lock_guard lock(mutex_);
+  auto removed = metastore_->Remove(name);
+  if (!removed.ok()) return removed.status();
+  if (!*removed) return Status::NotFound(fmt::format("Namespace `{}` doesn't exist", name));
+  Deleted deleted;
+  if (auto found = loaded_.find(name); found != loaded_.end()) {
+    deleted.database = std::move(found->second.database);
+    loaded_.erase(found);
+  }
+  // Moved aside at once, so that the name can be created again while requests still running on
+  // the deleted database finish (their open files stay valid).
+  std::filesystem::path trash = options_.db_path / "dbs" / ".deleted";
+  std::error_code error;
+  std::filesystem::create_directories(trash, error);
+  deleted.directory = trash / fmt::format("{}-{}", ++deletions_, std::hash<std::string>{}(name));
+  std::filesystem::rename(DirectoryOf(name), deleted.directory, error);
+  if (error && std::filesystem::exists(DirectoryOf(name))) {
+    spdlog::warn("namespace {} deleted, but its directory could not be moved aside: {}", name,
+                 error.message());
+    deleted.directory = DirectoryOf(name);
+  }
+  deleted_.push_back(std::move(deleted));
+  RemoveUnusedDeletedLocked();
+  return Status::Ok();
+}
+
+Result<metadata::DatabaseConfig> NamespaceRegistry::Config(const std::string& name) {
+  auto config = metastore_->Get(name);
+  if (!config.ok()) return config.status();
+  if (!*config) return Status::NotFound(fmt::format("Namespace `{}` doesn't exist", name));
+  return std::move(**config);
+}
+
+Status NamespaceRegistry::SetConfig(const std::string& name,
+                                    const metadata::DatabaseConfig& config) {
+  auto updated = metastore_->Update(name, config);
+  if (!updated.ok()) return updated.status();
+  if (!*updated) return Status::NotFound(fmt::format("Namespace `{}` doesn't exist", name));
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> NamespaceRegistry::Names() {
+  auto names = metastore_->Names();
+  if (!names.ok() || options_.default_namespace) return names;
+  std::erase(*names, std::string(kDefaultNamespace));
+  return names;
+}
+
+size_t NamespaceRegistry::active() const {
+  std::lock_guard lock(mutex_);
+  return loaded_.size();
+}
+
+void NamespaceRegistry::UnloadIdleLocked(size_t keep) {
+  if (loaded_.size() <= keep) return;
+  std::vector<std::map<std::string, Loaded>::iterator> idle;
+  for (auto it = loaded_.begin(); it != loaded_.end(); ++it) {
+    // Only this registry holds it: no request or stream is using it.
+    if (it->second.database.use_count() == 1) idle.push_back(it);
+  }
+  std::sort(idle.begin(), idle.end(),
+            [](const auto& a, const auto& b) { return a->second.last_used < b->second.last_used; });
+  for (auto it : idle) {
+    if (loaded_.size() <= keep) break;
+    spdlog::debug("namespace {} unloaded", it->first);
+    loaded_.erase(it);
+  }
+}
+
+void NamespaceRegistry::RemoveUnusedDeletedLocked() {
+  std::erase_if(deleted_, [](Deleted& deleted) {
+    if (deleted.database && deleted.database.use_count() > 1) return false;
+    deleted.database.reset();
+    std::error_code error;
+    std::filesystem::remove_all(deleted.directory, error);
+    if (error) spdlog::warn("cannot remove {}: {}", deleted.directory.string(), error.message());
+    return true;
+  });
+}
+
+void NamespaceRegistry::Collect() {
+  std::lock_guard lock(mutex_);
+  auto now = std::chrono::steady_clock::now();
+  for (auto it = loaded_.begin(); it != loaded_.end();) {
+    bool idle = it->second.database.use_count() == 1 &&
+                now - it->second.last_used >= options_.idle_unload;
+    // `default` of a server without namespaces stays: it is the only database.
+    if (idle && !(it->first == kDefaultNamespace && loaded_.size() == 1)) {
+      spdlog::debug("namespace {} unloaded after being idle", it->first);
+      it = loaded_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  RemoveUnusedDeletedLocked();
+}
+
+void NamespaceRegistry::StopAll() {
+  std::lock_guard lock(mutex_);
+  for (auto& [name, loaded] : loaded_) loaded.database->Stop();
+  for (Deleted& deleted : deleted_) {
+    if (deleted.database) deleted.database->Stop();
+  }
+}
+
+}  // namespace edgelite::server

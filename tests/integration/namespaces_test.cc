@@ -1,0 +1,201 @@
+// Many databases on one server: the admin API creates, configures and deletes namespaces; every
+// way of naming one (the /db/<name>/ path, x-namespace-bin, x-namespace, the Host name) reaches
+// it over HTTP and gRPC-web; unknown and malformed names get clear errors; a restart keeps them.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "client/replication_client.h"
+#include "common/base64.h"
+#include "integration/http_client.h"
+#include "integration/server_process.h"
+
+namespace edgelite::integration {
+namespace {
+
+constexpr std::string_view kAdminKey = "admin-secret";
+
+class NamespacesTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ = std::filesystem::temp_directory_path() /
+                 ("edgelite-namespaces-" + std::to_string(::getpid()) + "-" +
+                  testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(directory_);
+    std::filesystem::create_directories(directory_);
+    auto admin_port = FreeLoopbackPort();
+    ASSERT_TRUE(admin_port.ok());
+    admin_port_ = *admin_port;
+    Start();
+  }
+  void TearDown() override {
+    server_.reset();
+    std::filesystem::remove_all(directory_);
+  }
+  void Start() {
+    std::vector<std::string> args = {"--enable-namespaces", "--admin-listen-addr",
+                                     "127.0.0.1:" + std::to_string(admin_port_),
+                                     "--admin-auth-key", std::string(kAdminKey)};
+    auto server = ServerProcess::StartIn(directory_, args);
+    ASSERT_TRUE(server.ok()) << server.status().message();
+    server_ = std::move(server).value();
+  }
+
+  // A request with `headers` (the Host header included) on `port`.
+  HttpResponse Send(uint16_t port, std::string_view method, std::string_view target,
+                    std::string_view body,
+                    std::vector<std::pair<std::string, std::string>> headers) {
+    auto connection = HttpConnection::Open(port);
+    EXPECT_TRUE(connection.ok());
+    if (!connection.ok()) return {};
+    std::string request = std::string(method) + " " + std::string(target) + " HTTP/1.1\r\n";
+    bool has_host = false;
+    for (auto& [name, value] : headers) {
+      request += name + ": " + value + "\r\n";
+      has_host = has_host || name == "Host";
+    }
+    if (!has_host) request += "Host: 127.0.0.1\r\n";
+    request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
+    EXPECT_TRUE(connection->Send(request).ok());
+    auto response = connection->ReadResponse();
+    EXPECT_TRUE(response.ok()) << response.status().message();
+    return response.ok() ? std::move(response).value() : HttpResponse{};
+  }
+  HttpResponse Admin(std::string_view method, std::string_view target, std::string_view body = {}) {
+    return Send(admin_port_, method, target, body,
+                {{"Authorization", "Basic " + std::string(kAdminKey)}});
+  }
+  // One statement through Hrana v2, the namespace named by `headers` or the target's path.
+  HttpResponse Execute(std::string_view sql, std::string_view target = "/v2/pipeline",
+                       std::vector<std::pair<std::string, std::string>> headers = {}) {
+    std::string body = R"({"requests":[{"type":"execute","stmt":{"sql":")" + std::string(sql) +
+                       R"("}},{"type":"close"}]})";
+    headers.emplace_back("Content-Type", "application/json");
+    return Send(server_->port(), "POST", target, body, headers);
+  }
+
+  std::filesystem::path directory_;
+  uint16_t admin_port_ = 0;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_F(NamespacesTest, TheAdminApiCreatesConfiguresAndDeletesWithClearErrors) {
+  EXPECT_EQ(Send(admin_port_, "GET", "/", "", {}).status, 401);
+  EXPECT_EQ(Send(admin_port_, "GET", "/", "", {{"Authorization", "Basic wrong"}}).status, 401);
+  HttpResponse welcome = Admin("GET", "/");
+  EXPECT_EQ(welcome.status, 200);
+  EXPECT_EQ(welcome.body, "Welcome to the sqld admin API");
+
+  EXPECT_EQ(Admin("POST", "/v1/namespaces/alpha/create", "").status, 200);
+  HttpResponse again = Admin("POST", "/v1/namespaces/alpha/create", "{}");
+  EXPECT_EQ(again.status, 400);
+  EXPECT_NE(again.body.find("Namespace `alpha` already exists"), std::string::npos) << again.body;
+  // Bad names and bodies change nothing.
+  for (std::string_view bad : {"/v1/namespaces/../create", "/v1/namespaces/a%2Fb/create",
+                               "/v1/namespaces/%ff%fe/create", "/v1/namespaces/%00/create"}) {
+    HttpResponse refused = Admin("POST", bad, "{}");
+    EXPECT_EQ(refused.status, 400) << bad << ": " << refused.body;
+  }
+  HttpResponse long_name = Admin("POST", "/v1/namespaces/" + std::string(200, 'x') + "/create");
+  EXPECT_EQ(long_name.status, 400);
+  HttpResponse unknown_field = Admin("POST", "/v1/namespaces/beta/create", R"({"nope": 1})");
+  EXPECT_EQ(unknown_field.status, 400);
+  EXPECT_NE(unknown_field.body.find("nope"), std::string::npos);
+  EXPECT_EQ(Admin("POST", "/v1/namespaces/beta/create", "[1]").status, 400);
+  EXPECT_EQ(Admin("GET", "/v1/namespaces/beta/config").status, 404);
+
+  HttpResponse created = Admin("POST", "/v1/namespaces/beta/create",
+                               R"({"max_db_size": "10MB", "durability_mode": "strong"})");
+  EXPECT_EQ(created.status, 200) << created.body;
+  HttpResponse config = Admin("GET", "/v1/namespaces/beta/config");
+  EXPECT_EQ(config.status, 200);
+  EXPECT_NE(config.body.find(R"("max_db_size":9998336)"), std::string::npos) << config.body;
+  EXPECT_NE(config.body.find(R"("durability_mode":"strong")"), std::string::npos);
+  HttpResponse blocked = Admin("POST", "/v1/namespaces/beta/config",
+                               R"({"block_writes": true, "block_reason": "maintenance"})");
+  EXPECT_EQ(blocked.status, 200) << blocked.body;
+  EXPECT_NE(blocked.body.find(R"("block_reason":"maintenance")"), std::string::npos);
+  EXPECT_EQ(Admin("POST", "/v1/namespaces/nowhere/config", "{}").status, 404);
+
+  HttpResponse list = Admin("GET", "/v1/namespaces");
+  EXPECT_EQ(list.body, R"({"namespaces":["alpha","beta","default"]})");
+  EXPECT_EQ(Admin("DELETE", "/v1/namespaces/beta").status, 200);
+  EXPECT_EQ(Admin("DELETE", "/v1/namespaces/beta").status, 404);
+  EXPECT_EQ(Admin("GET", "/v1/namespaces").body, R"({"namespaces":["alpha","default"]})");
+}
+
+TEST_F(NamespacesTest, EverySelectionMethodReachesItsOwnDatabase) {
+  ASSERT_EQ(Admin("POST", "/v1/namespaces/alpha/create").status, 200);
+  ASSERT_EQ(Admin("POST", "/v1/namespaces/beta/create").status, 200);
+  ASSERT_EQ(Execute("CREATE TABLE t(v)", "/v2/pipeline", {{"x-namespace", "alpha"}}).status, 200);
+  ASSERT_EQ(Execute("INSERT INTO t VALUES ('from alpha')", "/db/alpha/v2/pipeline").status, 200);
+  ASSERT_EQ(Execute("CREATE TABLE t(v)", "/v2/pipeline",
+                    {{"x-namespace-bin", base64::Encode("beta")}})
+                .status,
+            200);
+  ASSERT_EQ(Execute("INSERT INTO t VALUES ('from beta')", "/v2/pipeline",
+                    {{"Host", "beta.db.example.com:8080"}})
+                .status,
+            200);
+
+  HttpResponse alpha = Execute("SELECT v FROM t", "/db/alpha/v2/pipeline",
+                               {{"x-namespace", "beta"}});  // the path wins
+  EXPECT_NE(alpha.body.find("from alpha"), std::string::npos) << alpha.body;
+  EXPECT_EQ(alpha.body.find("from beta"), std::string::npos);
+  HttpResponse beta = Execute("SELECT v FROM t", "/v2/pipeline", {{"x-namespace", "beta"}});
+  EXPECT_NE(beta.body.find("from beta"), std::string::npos) << beta.body;
+  // The default database has no table t; an IP address names no namespace.
+  HttpResponse fallback = Execute("SELECT v FROM t");
+  EXPECT_NE(fallback.body.find("no such table"), std::string::npos) << fallback.body;
+
+  HttpResponse unknown = Execute("SELECT 1", "/db/gamma/v2/pipeline");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_NE(unknown.body.find("Namespace `gamma` doesn't exist"), std::string::npos);
+  EXPECT_EQ(Execute("SELECT 1", "/v2/pipeline", {{"x-namespace-bin", "!!"}}).status, 400);
+  EXPECT_EQ(Execute("SELECT 1", "/db/alpha").status, 400);  // no final slash
+  EXPECT_EQ(Execute("SELECT 1", "/v2/pipeline", {{"x-namespace", ".."}}).status, 400);
+
+  // gRPC-web: the path (as an embedded replica joins it, with a double slash) and the metadata.
+  client::ReplicationClientOptions by_path;
+  by_path.base_url = "http://127.0.0.1:" + std::to_string(server_->port()) + "/db/alpha/";
+  by_path.namespace_name = "127";  // what the native replica sends for an IP address
+  client::ReplicationClient alpha_replica(by_path);
+  auto alpha_hello = alpha_replica.Hello();
+  ASSERT_TRUE(alpha_hello.ok()) << alpha_hello.status().message();
+  client::ReplicationClientOptions by_header;
+  by_header.base_url = "http://127.0.0.1:" + std::to_string(server_->port());
+  by_header.namespace_name = "beta";
+  client::ReplicationClient beta_replica(by_header);
+  auto beta_hello = beta_replica.Hello();
+  ASSERT_TRUE(beta_hello.ok()) << beta_hello.status().message();
+  EXPECT_NE(alpha_hello->log_id, beta_hello->log_id);
+  by_header.namespace_name = "gamma";
+  client::ReplicationClient missing(by_header);
+  auto refused = missing.Hello();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("NAMESPACE_DOESNT_EXIST"), std::string::npos)
+      << refused.status().message();
+}
+
+TEST_F(NamespacesTest, ARestartKeepsNamespacesAndTheirData) {
+  ASSERT_EQ(Admin("POST", "/v1/namespaces/kept/create").status, 200);
+  ASSERT_EQ(Admin("POST", "/v1/namespaces/dropped/create").status, 200);
+  ASSERT_EQ(Execute("CREATE TABLE t(v)", "/db/kept/v2/pipeline").status, 200);
+  ASSERT_EQ(Execute("INSERT INTO t VALUES ('still here')", "/db/kept/v2/pipeline").status, 200);
+  ASSERT_EQ(Execute("CREATE TABLE t(v)", "/db/dropped/v2/pipeline").status, 200);
+  ASSERT_EQ(Admin("DELETE", "/v1/namespaces/dropped").status, 200);
+  EXPECT_EQ(Execute("SELECT 1", "/db/dropped/v2/pipeline").status, 404);
+  server_->Stop();
+  Start();
+  HttpResponse kept = Execute("SELECT v FROM t", "/db/kept/v2/pipeline");
+  EXPECT_NE(kept.body.find("still here"), std::string::npos) << kept.body;
+  EXPECT_EQ(Execute("SELECT 1", "/db/dropped/v2/pipeline").status, 404);
+  // The name can be taken again, by a new, empty database.
+  ASSERT_EQ(Admin("POST", "/v1/namespaces/dropped/create").status, 200);
+  HttpResponse fresh = Execute("SELECT count(*) FROM sqlite_schema", "/db/dropped/v2/pipeline");
+  EXPECT_NE(fresh.body.find(R"("value":"0")"), std::string::npos) << fresh.body;
+}
+
+}  // namespace
+}  // namespace edgelite::integration
