@@ -63,6 +63,13 @@ class WriteGrant {
   virtual bool Acquire() = 0;
 };
 
+// What the namespace's config blocks (the admin API's block_reads, block_writes, block_reason).
+struct Blocks {
+  bool reads = false;   // every statement
+  bool writes = false;  // statements that write (or take the write lock)
+  std::string reason;
+};
+
 struct ExecutionContext {
   sqlite::Connection* connection = nullptr;
   Placement placement = Placement::kReader;
@@ -70,6 +77,7 @@ struct ExecutionContext {
   SqlStore* sql_store = nullptr;  // may be null on v1
   bool may_write = true;
   std::string namespace_name = "default";
+  Blocks blocks;
   // How many result bytes this request may still produce (--max-response-size, per result).
   size_t response_budget = 10 * 1024 * 1024;
   // The replication index to report after a statement that ran outside a group commit.

@@ -27,6 +27,14 @@ RequestFailure Forbidden(const ExecutionContext& context) {
                                          context.namespace_name)};
 }
 
+// sqld's error for what the namespace's config blocks.
+Error Blocked(const ExecutionContext& context) {
+  return Error{context.blocks.reason.empty()
+                   ? std::string("Operation was blocked")
+                   : fmt::format("Operation was blocked: {}", context.blocks.reason),
+               "BLOCKED"};
+}
+
 // sqld collects named arguments into a map: of several with one name, the last counts.
 const Value* FindNamedArg(const Stmt& stmt, std::string_view name) {
   for (auto arg = stmt.named_args.rbegin(); arg != stmt.named_args.rend(); ++arg) {
@@ -280,7 +288,11 @@ StmtOutcome ExecuteStmt(ExecutionContext& context, const Stmt& stmt, RowConsumer
 
   // Permissions follow what a statement can change, not only what SQLite counts as a write: a
   // setting changes how every later statement behaves, and BEGIN IMMEDIATE holds the write lock.
-  if (TakesWriteLock(kind, statement) && !context.may_write) return Forbidden(context);
+  if (context.blocks.reads) return Blocked(context);
+  if (TakesWriteLock(kind, statement)) {
+    if (context.blocks.writes) return Blocked(context);
+    if (!context.may_write) return Forbidden(context);
+  }
   if (auto placed = CheckPlacement(context, kind, statement)) return std::move(*placed);
   if (auto error = BindArguments(statement, stmt)) return *error;
 

@@ -26,6 +26,19 @@ constexpr size_t kMaxConcurrentDumps = 16;
 
 }  // namespace
 
+void Database::SetMaxPageCount(uint64_t pages) {
+  max_page_count_.store(pages);
+  WriteJob job;
+  job.run = [this, pages](sqlite::Connection& connection, hrana::Placement) {
+    if (Status set = connection.SetMaxPageCount(pages); !set.ok()) {
+      spdlog::warn("{}: cannot set the size limit: {}", options_.name, set.message());
+    }
+    return hrana::RequestOutcome(hrana::StreamResult(hrana::StreamResponse(hrana::CloseResponse{})));
+  };
+  job.done = [](hrana::RequestOutcome) {};
+  writer_->Submit(std::move(job));
+}
+
 Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
   std::error_code error;
   std::filesystem::create_directories(options.directory, error);
@@ -115,6 +128,11 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
       own_options, database->options_.max_read_connections, std::function<uint64_t()>(),
       [self](sqlite::Connection& connection) {
         sqlite3_wal_hook(connection.handle(), &Database::OnWalCommit, self);
+        if (uint64_t pages = self->max_page_count_.load()) {
+          if (Status set = connection.SetMaxPageCount(pages); !set.ok()) {
+            spdlog::warn("{}: cannot set the size limit: {}", self->options_.name, set.message());
+          }
+        }
       });
   // Open one reader now, so a broken file is reported at start-up rather than on the first read.
   if (auto first = database->readers_->Acquire(); !first.ok()) return first.status();

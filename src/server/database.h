@@ -6,9 +6,11 @@
 #include <atomic>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "edgelite/status.h"
+#include "hrana/execution.h"
 #include "server/execution_trace.h"
 #include "server/log_compactor.h"
 #include "server/read_pool.h"
@@ -42,6 +44,19 @@ class Database {
   ~Database();
 
   const std::string& name() const { return options_.name; }
+  // What the namespace's config blocks now; the admin API changes it while requests run.
+  hrana::Blocks blocks() const {
+    std::lock_guard lock(blocks_mutex_);
+    return blocks_;
+  }
+  void SetBlocks(hrana::Blocks blocks) {
+    std::lock_guard lock(blocks_mutex_);
+    blocks_ = std::move(blocks);
+  }
+  // The largest the file may grow, in pages (0: no limit): SQLite's max_page_count on the writer
+  // (at once) and on connections opened from now on, so a write that would pass it fails with
+  // SQLITE_FULL and is rolled back whole, as on sqld.
+  void SetMaxPageCount(uint64_t pages);
   const std::filesystem::path& file() const { return file_; }
   ReadPool& readers() { return *readers_; }
   // Read-write connections that streams keep for their transactions and session state; they
@@ -99,6 +114,9 @@ class Database {
   std::atomic<uint64_t> replication_index_{0};
   int frames_in_wal_ = 0;  // under the write lock (the writer, or the holder of its grant)
   std::atomic<int> long_reads_{0};
+  std::atomic<uint64_t> max_page_count_{0};
+  mutable std::mutex blocks_mutex_;
+  hrana::Blocks blocks_;
   std::unique_ptr<ReadPool> readers_;
   std::unique_ptr<ReadPool> own_connections_;
   std::unique_ptr<Writer> writer_;

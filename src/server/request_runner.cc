@@ -31,6 +31,7 @@ hrana::ExecutionContext MakeContext(Stream& stream, const RunSettings& settings,
   context.sql_store = &stream.sql_store;
   context.may_write = settings.may_write;
   context.namespace_name = stream.database->name();
+  context.blocks = stream.database->blocks();
   context.response_budget = settings.max_response_size;
   context.state = stream.state;
   if (placement == hrana::Placement::kOwn) context.write_grant = &stream.write_grant;

@@ -187,6 +187,18 @@ Connection::~Connection() {
   sqlite3_close_v2(db_);
 }
 
+Status Connection::SetMaxPageCount(uint64_t pages) {
+  std::string sql = fmt::format("PRAGMA max_page_count = {}", pages == 0 ? 4294967294ull : pages);
+  // Past the authorizer, which refuses this PRAGMA to clients.
+  sqlite3_set_authorizer(db_, nullptr, nullptr);
+  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+  sqlite3_set_authorizer(db_, &Connection::Authorize, this);
+  if (rc != SQLITE_OK) {
+    return Status::Internal(fmt::format("{}: {}", sql, sqlite3_errmsg(db_)));
+  }
+  return Status::Ok();
+}
+
 Status Connection::HoldSnapshot() {
   ReleaseSnapshot();
   if (!snapshot_hold_) {

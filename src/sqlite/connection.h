@@ -121,6 +121,9 @@ class Connection {
   //
   // HoldSnapshot ends the held read transaction, if any, and starts one at the latest commit.
   Status HoldSnapshot();
+  // The server's bound on the file's size in pages (SQLite's max_page_count; 0 for SQLite's own),
+  // which clients' PRAGMAs may not change.
+  Status SetMaxPageCount(uint64_t pages);
   // Ends the held read transaction: the connection is as if it had never held one.
   void ReleaseSnapshot();
   bool holds_snapshot() const { return snapshot_held_; }

@@ -197,5 +197,48 @@ TEST_F(NamespacesTest, ARestartKeepsNamespacesAndTheirData) {
   EXPECT_NE(fresh.body.find(R"("value":"0")"), std::string::npos) << fresh.body;
 }
 
+TEST_F(NamespacesTest, BlocksAndTheSizeLimitAreEnforcedWithSqldsErrors) {
+  ASSERT_EQ(Admin("POST", "/v1/namespaces/shop/create", R"({"max_db_size": "1MB"})").status, 200);
+  ASSERT_EQ(Execute("CREATE TABLE t(v)", "/db/shop/v2/pipeline").status, 200);
+  ASSERT_EQ(Execute("INSERT INTO t VALUES ('small')", "/db/shop/v2/pipeline").status, 200);
+  // About 2 MB in one statement: refused whole, nothing of it lands.
+  HttpResponse too_big = Execute(
+      "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 500) "
+      "INSERT INTO t SELECT randomblob(4000) FROM c",
+      "/db/shop/v2/pipeline");
+  EXPECT_NE(too_big.body.find("SQLITE_FULL"), std::string::npos) << too_big.body;
+  HttpResponse count = Execute("SELECT count(*) FROM t", "/db/shop/v2/pipeline");
+  EXPECT_NE(count.body.find(R"("value":"1")"), std::string::npos) << count.body;
+
+  ASSERT_EQ(Admin("POST", "/v1/namespaces/shop/config",
+                  R"({"block_writes": true, "block_reason": "quota exceeded"})")
+                .status,
+            200);
+  HttpResponse write = Execute("INSERT INTO t VALUES ('no')", "/db/shop/v2/pipeline");
+  EXPECT_NE(write.body.find("Operation was blocked: quota exceeded"), std::string::npos)
+      << write.body;
+  EXPECT_NE(write.body.find(R"("code":"BLOCKED")"), std::string::npos);
+  HttpResponse read = Execute("SELECT v FROM t", "/db/shop/v2/pipeline");
+  EXPECT_NE(read.body.find("small"), std::string::npos) << read.body;
+  ASSERT_EQ(Admin("POST", "/v1/namespaces/shop/config", R"({"block_reads": true})").status, 200);
+  HttpResponse blocked_read = Execute("SELECT v FROM t", "/db/shop/v2/pipeline");
+  EXPECT_NE(blocked_read.body.find(R"("code":"BLOCKED")"), std::string::npos) << blocked_read.body;
+  // Other namespaces are not affected; lifting the blocks restores both.
+  EXPECT_EQ(Execute("SELECT 1").status, 200);
+  ASSERT_EQ(Admin("POST", "/v1/namespaces/shop/config",
+                  R"({"block_reads": false, "block_writes": false, "block_reason": null})")
+                .status,
+            200);
+  HttpResponse again = Execute("INSERT INTO t VALUES ('yes')", "/db/shop/v2/pipeline");
+  EXPECT_EQ(again.body.find("error"), std::string::npos) << again.body;
+  // The blocks survive a restart with the config.
+  ASSERT_EQ(Admin("POST", "/v1/namespaces/shop/config", R"({"block_writes": true})").status, 200);
+  server_->Stop();
+  Start();
+  HttpResponse after_restart = Execute("INSERT INTO t VALUES ('no')", "/db/shop/v2/pipeline");
+  EXPECT_NE(after_restart.body.find(R"("code":"BLOCKED")"), std::string::npos)
+      << after_restart.body;
+}
+
 }  // namespace
 }  // namespace edgelite::integration

@@ -10,6 +10,13 @@
 #include "server/namespaces/namespace_name.h"
 
 namespace edgelite::server {
+namespace {
+
+hrana::Blocks BlocksOf(const metadata::DatabaseConfig& config) {
+  return hrana::Blocks{config.block_reads(), config.block_writes(), config.block_reason()};
+}
+
+}  // namespace
 
 Result<std::unique_ptr<NamespaceRegistry>> NamespaceRegistry::Open(
     NamespaceRegistryOptions options) {
@@ -63,6 +70,8 @@ Result<std::shared_ptr<Database>> NamespaceRegistry::Acquire(const std::string& 
   auto opened = Database::Open(std::move(database_options));
   if (!opened.ok()) return opened.status();
   std::shared_ptr<Database> database = std::move(opened).value();
+  database->SetBlocks(BlocksOf(**config));
+  if ((*config)->max_db_pages() > 0) database->SetMaxPageCount((*config)->max_db_pages());
   loaded_[name] = Loaded{database, std::chrono::steady_clock::now()};
   spdlog::debug("namespace {} loaded ({} open)", name, loaded_.size());
   return database;
@@ -125,9 +134,14 @@ Result<metadata::DatabaseConfig> NamespaceRegistry::Config(const std::string& na
 
 Status NamespaceRegistry::SetConfig(const std::string& name,
                                     const metadata::DatabaseConfig& config) {
+  std::lock_guard lock(mutex_);
   auto updated = metastore_->Update(name, config);
   if (!updated.ok()) return updated.status();
   if (!*updated) return Status::NotFound(fmt::format("Namespace `{}` doesn't exist", name));
+  if (auto found = loaded_.find(name); found != loaded_.end()) {
+    found->second.database->SetBlocks(BlocksOf(config));
+    found->second.database->SetMaxPageCount(config.max_db_pages());
+  }
   return Status::Ok();
 }
 
