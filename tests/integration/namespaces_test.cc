@@ -3,8 +3,11 @@
 // it over HTTP and gRPC-web; unknown and malformed names get clear errors; a restart keeps them.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "client/replication_client.h"
 #include "common/base64.h"
@@ -238,6 +241,108 @@ TEST_F(NamespacesTest, BlocksAndTheSizeLimitAreEnforcedWithSqldsErrors) {
   HttpResponse after_restart = Execute("INSERT INTO t VALUES ('no')", "/db/shop/v2/pipeline");
   EXPECT_NE(after_restart.body.find(R"("code":"BLOCKED")"), std::string::npos)
       << after_restart.body;
+}
+
+// The replication index a v2 pipeline reported for its statement (the frame its commit ended on).
+uint64_t ReplicationIndexOf(const HttpResponse& response) {
+  std::string_view key = R"("replication_index":")";
+  size_t at = response.body.find(key);
+  if (at == std::string::npos) return 0;
+  return std::stoull(response.body.substr(at + key.size()));
+}
+
+int64_t CountOf(const HttpResponse& response) {
+  std::string_view key = R"("type":"integer","value":")";
+  size_t at = response.body.find(key);
+  if (at == std::string::npos) return -1;
+  return std::stoll(response.body.substr(at + key.size()));
+}
+
+TEST_F(NamespacesTest, AForkHasTheSourcesContentAsOfOneCommitAndIsIndependent) {
+  ASSERT_EQ(Admin("POST", "/v1/namespaces/prod/create", R"({"block_reason": "kept"})").status,
+            200);
+  ASSERT_EQ(Execute("CREATE TABLE t(n INTEGER PRIMARY KEY, v)", "/db/prod/v2/pipeline").status,
+            200);
+  uint64_t at_fifty = 0;
+  int64_t fifty_at_ms = 0;
+  for (int i = 1; i <= 100; ++i) {
+    HttpResponse inserted = Execute("INSERT INTO t(v) VALUES (randomblob(600))",
+                                    "/db/prod/v2/pipeline");
+    ASSERT_EQ(inserted.status, 200);
+    if (i == 50) {
+      at_fifty = ReplicationIndexOf(inserted);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      fifty_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  ASSERT_GT(at_fifty, 0u);
+
+  HttpResponse forked = Admin("POST", "/v1/namespaces/prod/fork/staging");
+  ASSERT_EQ(forked.status, 200) << forked.body;
+  EXPECT_EQ(CountOf(Execute("SELECT count(*) FROM t", "/db/staging/v2/pipeline")), 100);
+  EXPECT_EQ(Execute("SELECT 1", "/db/staging/v2/pipeline").status, 200);
+  HttpResponse check = Execute("PRAGMA integrity_check", "/db/staging/v2/pipeline");
+  EXPECT_NE(check.body.find(R"("value":"ok")"), std::string::npos) << check.body;
+  // Independent from here on, both ways; the config came along.
+  ASSERT_EQ(Execute("DELETE FROM t WHERE n > 10", "/db/staging/v2/pipeline").status, 200);
+  EXPECT_EQ(CountOf(Execute("SELECT count(*) FROM t", "/db/prod/v2/pipeline")), 100);
+  ASSERT_EQ(Execute("INSERT INTO t(v) VALUES ('prod only')", "/db/prod/v2/pipeline").status, 200);
+  EXPECT_EQ(CountOf(Execute("SELECT count(*) FROM t", "/db/staging/v2/pipeline")), 10);
+  EXPECT_NE(Admin("GET", "/v1/namespaces/staging/config").body.find(R"("block_reason":"kept")"),
+            std::string::npos);
+
+  // As of an earlier commit: by frame number, and by time.
+  HttpResponse by_frame = Admin("POST", "/v1/namespaces/prod/fork/past",
+                                "{\"frame_no\": " + std::to_string(at_fifty) + "}");
+  ASSERT_EQ(by_frame.status, 200) << by_frame.body;
+  EXPECT_EQ(CountOf(Execute("SELECT count(*) FROM t", "/db/past/v2/pipeline")), 50);
+  HttpResponse by_time = Admin("POST", "/v1/namespaces/prod/fork/then",
+                               "{\"timestamp\": " + std::to_string(fifty_at_ms) + "}");
+  ASSERT_EQ(by_time.status, 200) << by_time.body;
+  EXPECT_EQ(CountOf(Execute("SELECT count(*) FROM t", "/db/then/v2/pipeline")), 50);
+  EXPECT_EQ(Admin("POST", "/v1/namespaces/prod/fork/ancient",
+                  R"({"timestamp": "2001-01-01T00:00:00"})")
+                .status,
+            400);
+
+  EXPECT_EQ(Admin("POST", "/v1/namespaces/nowhere/fork/x").status, 404);
+  EXPECT_EQ(Admin("POST", "/v1/namespaces/prod/fork/staging").status, 400);
+  EXPECT_EQ(Admin("POST", "/v1/namespaces/prod/fork/..").status, 400);
+  EXPECT_EQ(Admin("POST", "/v1/namespaces/prod/fork/y", R"({"timestamp": "yesterday"})").status,
+            400);
+  EXPECT_EQ(Admin("GET", "/v1/namespaces").body,
+            R"({"namespaces":["default","past","prod","staging","then"]})");
+}
+
+TEST_F(NamespacesTest, AForkTakenWhileWritersRunIsConsistentAndWritersGoOn) {
+  ASSERT_EQ(Admin("POST", "/v1/namespaces/busy/create").status, 200);
+  ASSERT_EQ(Execute("CREATE TABLE t(n INTEGER PRIMARY KEY, v)", "/db/busy/v2/pipeline").status,
+            200);
+  std::atomic<bool> stop{false};
+  std::atomic<int> written{0};
+  std::thread writer([&] {
+    while (!stop) {
+      HttpResponse inserted =
+          Execute("INSERT INTO t(v) VALUES (randomblob(2000))", "/db/busy/v2/pipeline");
+      if (inserted.status == 200) ++written;
+    }
+  });
+  while (written < 50) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  HttpResponse forked = Admin("POST", "/v1/namespaces/busy/fork/snap");
+  int after_fork = written;
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  stop = true;
+  writer.join();
+  ASSERT_EQ(forked.status, 200) << forked.body;
+  EXPECT_GT(written.load(), after_fork) << "the writers stopped during the fork";
+  int64_t copied = CountOf(Execute("SELECT count(*) FROM t", "/db/snap/v2/pipeline"));
+  EXPECT_GE(copied, 50);
+  EXPECT_LE(copied, after_fork + 1);
+  HttpResponse check = Execute("PRAGMA integrity_check", "/db/snap/v2/pipeline");
+  EXPECT_NE(check.body.find(R"("value":"ok")"), std::string::npos) << check.body;
 }
 
 }  // namespace

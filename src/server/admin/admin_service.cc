@@ -5,6 +5,9 @@
 
 #include <boost/json.hpp>
 #include <boost/url/pct_string_view.hpp>
+#include <cctype>
+#include <cstdio>
+#include <ctime>
 #include <vector>
 
 #include "hrana/json_codec.h"
@@ -118,6 +121,38 @@ Status ApplyFields(const json::object& body, metadata::DatabaseConfig& config, b
   return Status::Ok();
 }
 
+// sqld's NaiveDateTime ("2024-01-01T00:00:00", optionally with a fraction), read as UTC, or Unix
+// milliseconds.
+std::optional<int64_t> UnixMillis(const json::value& value) {
+  if (value.is_int64()) return value.as_int64();
+  if (value.is_uint64()) return int64_t(value.as_uint64());
+  if (!value.is_string()) return std::nullopt;
+  std::string text(value.as_string());
+  std::tm time{};
+  int consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &time.tm_year, &time.tm_mon,
+                  &time.tm_mday, &time.tm_hour, &time.tm_min, &time.tm_sec, &consumed) != 6) {
+    return std::nullopt;
+  }
+  int64_t millis = 0;
+  std::string_view rest = std::string_view(text).substr(size_t(consumed));
+  if (rest.starts_with('.')) {
+    std::string digits(rest.substr(1, 3));
+    while (digits.size() < 3) digits += '0';
+    if (digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    millis = std::stoi(digits);
+    rest.remove_prefix(1);
+    while (!rest.empty() && std::isdigit(static_cast<unsigned char>(rest.front()))) {
+      rest.remove_prefix(1);
+    }
+  }
+  if (rest == "Z") rest = {};
+  if (!rest.empty()) return std::nullopt;
+  time.tm_year -= 1900;
+  time.tm_mon -= 1;
+  return int64_t(timegm(&time)) * 1000 + millis;
+}
+
 Result<json::object> ParseBody(const std::string& body) {
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) return json::object();
   boost::system::error_code error;
@@ -163,6 +198,7 @@ boost::asio::awaitable<HttpResponse> AdminService::Handle(HttpRequest request) {
     const std::string& name = s[2];
     if (s.size() == 4 && s[3] == "create" && method == "POST") co_return Create(name, request.body);
     if (s.size() == 3 && method == "DELETE") co_return Delete(name);
+    if (s.size() == 5 && s[3] == "fork" && method == "POST") co_return Fork(name, s[4], request.body);
     if (s.size() == 4 && s[3] == "config" && method == "GET") co_return GetConfig(name);
     if (s.size() == 4 && s[3] == "config" && method == "POST") {
       co_return SetConfig(name, request.body);
@@ -178,6 +214,34 @@ HttpResponse AdminService::Create(const std::string& name, const std::string& bo
   if (Status applied = ApplyFields(*fields, config, true); !applied.ok()) return Failure(applied);
   if (Status created = namespaces_->Create(name, config); !created.ok()) return Failure(created);
   return HttpResponse::Json(200, "{}");
+}
+
+HttpResponse AdminService::Fork(const std::string& from, const std::string& to,
+                                const std::string& body) {
+  auto fields = ParseBody(body);
+  if (!fields.ok()) return Failure(fields.status());
+  ForkPoint point;
+  for (const auto& [key, value] : *fields) {
+    if (key == "timestamp") {
+      auto millis = UnixMillis(value);
+      if (!millis) {
+        return Error(400, "`timestamp` is a UTC time like \"2024-01-01T00:00:00\" or Unix "
+                          "milliseconds");
+      }
+      point.unix_millis = *millis;
+    } else if (key == "frame_no") {
+      if (!value.is_uint64() && !(value.is_int64() && value.as_int64() >= 0)) {
+        return Error(400, "`frame_no` must be a non-negative integer");
+      }
+      point.frame_no = value.is_uint64() ? value.as_uint64() : uint64_t(value.as_int64());
+    } else if (!value.is_null()) {
+      return Error(400, fmt::format("unknown field `{}`", std::string_view(key)));
+    }
+  }
+  auto forked = namespaces_->Fork(from, to, point);
+  if (!forked.ok()) return Failure(forked.status());
+  return HttpResponse::Json(200, json::serialize(json::object{{"frame_no", forked->frame_no},
+                                                              {"pages", forked->pages}}));
 }
 
 HttpResponse AdminService::Delete(const std::string& name) {

@@ -5,7 +5,8 @@
 //
 // Routes: GET / (the welcome text), GET /v1/namespaces (edgelite's: the names, for tools),
 // POST /v1/namespaces/:ns/create, DELETE /v1/namespaces/:ns, GET and POST
-// /v1/namespaces/:ns/config.
+// /v1/namespaces/:ns/config, POST /v1/namespaces/:from/fork/:to (body `{"timestamp": ...}` as sqld,
+// or edgelite's `{"frame_no": N}`: a branch as of an earlier commit still in the source's log).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -27,6 +28,7 @@ class AdminService {
  private:
   HttpResponse Create(const std::string& name, const std::string& body);
   HttpResponse Delete(const std::string& name);
+  HttpResponse Fork(const std::string& from, const std::string& to, const std::string& body);
   HttpResponse GetConfig(const std::string& name);
   HttpResponse SetConfig(const std::string& name, const std::string& body);
   HttpResponse List();

@@ -125,6 +125,65 @@ Status NamespaceRegistry::Delete(const std::string& name) {
   return Status::Ok();
 }
 
+Result<ForkOutcome> NamespaceRegistry::Fork(const std::string& from, const std::string& to,
+                                            const ForkPoint& point) {
+  if (Status valid = CheckNamespaceName(to); !valid.ok()) return valid;
+  auto source = Acquire(from);
+  if (!source.ok()) return source.status();
+  replication::FrameSource* frames = (*source)->frame_source();
+  if (!frames) {
+    return Status::InvalidArgument(
+        fmt::format("namespace `{}` keeps no frame log (--no-replication-log): it cannot be forked",
+                    from));
+  }
+  auto config = metastore_->Get(from);
+  if (!config.ok()) return config.status();
+  if (!*config) return Status::NotFound(fmt::format("Namespace `{}` doesn't exist", from));
+  auto existing = metastore_->Get(to);
+  if (!existing.ok()) return existing.status();
+  if (*existing) return Status::InvalidArgument(fmt::format("Namespace `{}` already exists", to));
+
+  // Built aside, and moved into place only once complete.
+  std::filesystem::path staging;
+  {
+    std::lock_guard lock(mutex_);
+    staging = options_.db_path / "dbs" / ".forking" / fmt::format("{}", ++deletions_);
+  }
+  std::error_code error;
+  std::filesystem::remove_all(staging, error);
+  std::filesystem::create_directories(staging, error);
+  if (error) {
+    return Status::Io(fmt::format("cannot create {}: {}", staging.string(), error.message()));
+  }
+  auto outcome = WriteForkImage(*frames, point, staging / "data");
+  source->reset();
+  auto discard = [&] { std::filesystem::remove_all(staging, error); };
+  if (!outcome.ok()) {
+    discard();
+    return outcome.status();
+  }
+  std::lock_guard lock(mutex_);
+  if (std::filesystem::exists(DirectoryOf(to))) {
+    discard();
+    return Status::InvalidArgument(fmt::format(
+        "{} is in the way of namespace `{}`; move it away", DirectoryOf(to).string(), to));
+  }
+  auto inserted = metastore_->Insert(to, **config);
+  if (!inserted.ok() || !*inserted) {
+    discard();
+    if (!inserted.ok()) return inserted.status();
+    return Status::InvalidArgument(fmt::format("Namespace `{}` already exists", to));
+  }
+  std::filesystem::rename(staging, DirectoryOf(to), error);
+  if (error) {
+    (void)metastore_->Remove(to);
+    discard();
+    return Status::Io(fmt::format("cannot move the fork into {}: {}", DirectoryOf(to).string(),
+                                  error.message()));
+  }
+  return outcome;
+}
+
 Result<metadata::DatabaseConfig> NamespaceRegistry::Config(const std::string& name) {
   auto config = metastore_->Get(name);
   if (!config.ok()) return config.status();

@@ -21,6 +21,7 @@
 #include "edgelite/status.h"
 #include "metadata.pb.h"
 #include "server/database.h"
+#include "server/namespaces/fork.h"
 #include "server/namespaces/metastore.h"
 
 namespace edgelite::server {
@@ -46,6 +47,9 @@ class NamespaceRegistry {
   // Removes `name` and its files. Requests still running on it finish; its files go once the
   // last of them ends.
   Status Delete(const std::string& name);
+  // A new namespace `to` holding `from`'s content as of `point` (fork.h), with `from`'s config
+  // and a log of its own; `from` keeps serving meanwhile.
+  Result<ForkOutcome> Fork(const std::string& from, const std::string& to, const ForkPoint& point);
   Result<metadata::DatabaseConfig> Config(const std::string& name);
   Status SetConfig(const std::string& name, const metadata::DatabaseConfig& config);
   Result<std::vector<std::string>> Names();
