@@ -27,7 +27,7 @@ constexpr size_t kMaxConcurrentDumps = 16;
 }  // namespace
 
 void Database::SetMaxPageCount(uint64_t pages) {
-  max_page_count_.store(pages);
+  if (max_page_count_.exchange(pages) == pages) return;
   WriteJob job;
   job.run = [this, pages](sqlite::Connection& connection, hrana::Placement) {
     if (Status set = connection.SetMaxPageCount(pages); !set.ok()) {

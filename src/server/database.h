@@ -11,6 +11,7 @@
 
 #include "edgelite/status.h"
 #include "hrana/execution.h"
+#include "server/auth/authenticator.h"
 #include "server/execution_trace.h"
 #include "server/log_compactor.h"
 #include "server/read_pool.h"
@@ -52,6 +53,22 @@ class Database {
   void SetBlocks(hrana::Blocks blocks) {
     std::lock_guard lock(blocks_mutex_);
     blocks_ = std::move(blocks);
+  }
+  // The namespace's own JWT key (its config's jwt_key), which replaces the server's for it; null
+  // when it has none.
+  std::shared_ptr<const auth::Authenticator> authenticator() const {
+    std::lock_guard lock(blocks_mutex_);
+    return authenticator_;
+  }
+  void SetAuthenticator(std::shared_ptr<const auth::Authenticator> authenticator) {
+    std::lock_guard lock(blocks_mutex_);
+    authenticator_ = std::move(authenticator);
+  }
+  // The authenticator for requests to this database: its own, or `server`'s.
+  const auth::Authenticator& AuthenticatorOr(const auth::Authenticator& server,
+                                             std::shared_ptr<const auth::Authenticator>& hold) const {
+    hold = authenticator();
+    return hold ? *hold : server;
   }
   // The largest the file may grow, in pages (0: no limit): SQLite's max_page_count on the writer
   // (at once) and on connections opened from now on, so a write that would pass it fails with
@@ -115,8 +132,9 @@ class Database {
   int frames_in_wal_ = 0;  // under the write lock (the writer, or the holder of its grant)
   std::atomic<int> long_reads_{0};
   std::atomic<uint64_t> max_page_count_{0};
-  mutable std::mutex blocks_mutex_;
+  mutable std::mutex blocks_mutex_;  // blocks_ and authenticator_
   hrana::Blocks blocks_;
+  std::shared_ptr<const auth::Authenticator> authenticator_;
   std::unique_ptr<ReadPool> readers_;
   std::unique_ptr<ReadPool> own_connections_;
   std::unique_ptr<Writer> writer_;

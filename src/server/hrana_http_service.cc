@@ -187,8 +187,9 @@ asio::awaitable<HttpResponse> HranaHttpService::Handle(HttpRequest request) {
     if (path == "/dump") {
       auto database = Acquire(namespace_name, false);
       if (auto* refusal = std::get_if<HttpResponse>(&database)) co_return std::move(*refusal);
-      co_return ServeDump(request, std::get<std::shared_ptr<Database>>(database),
-                          *authenticator_);
+      const auto& target = std::get<std::shared_ptr<Database>>(database);
+      std::shared_ptr<const auth::Authenticator> own;
+      co_return ServeDump(request, target, target->AuthenticatorOr(*authenticator_, own));
     }
     // The version probes: hrana-client picks its protocol (and encoding) from these.
     if (path == "/v2" || path == "/v3" || path == "/v3-protobuf") {
@@ -215,7 +216,9 @@ asio::awaitable<HttpResponse> HranaHttpService::Handle(HttpRequest request) {
   auto acquired = Acquire(namespace_name, false);
   if (auto* refusal = std::get_if<HttpResponse>(&acquired)) co_return std::move(*refusal);
   std::shared_ptr<Database> database = std::get<std::shared_ptr<Database>>(std::move(acquired));
-  auto authorized = AuthorizeRead(request, *authenticator_, database->name());
+  std::shared_ptr<const auth::Authenticator> own_authenticator;
+  auto authorized = AuthorizeRead(
+      request, database->AuthenticatorOr(*authenticator_, own_authenticator), database->name());
   if (auto* refusal = std::get_if<HttpResponse>(&authorized)) co_return std::move(*refusal);
   const auth::Grant& grant = std::get<auth::Grant>(authorized);
   Caller caller{grant.Allows(auth::Permission::kWrite, database->name()), std::move(database)};

@@ -89,6 +89,8 @@ class WsTransport {
 struct WsSessionSettings {
   hrana::ws::Subprotocol subprotocol = hrana::ws::Subprotocol::kHrana1;
   std::shared_ptr<Database> database;
+  // The namespace's own JWT key, when it has one (what `authenticator` then points to).
+  std::shared_ptr<const auth::Authenticator> own_authenticator;
   const auth::Authenticator* authenticator = nullptr;
   // Runs a task on the connection's thread; callable from any thread, as long as the connection
   // may still receive work (the transport keeps it valid until Shutdown's `done`).

@@ -249,7 +249,8 @@ asio::awaitable<void> ServeHranaWebSocket(beast::tcp_stream stream,
   WsSessionSettings settings;
   settings.subprotocol = negotiated->subprotocol;
   settings.database = std::get<std::shared_ptr<Database>>(std::move(database));
-  settings.authenticator = service.authenticator();
+  settings.authenticator =
+      &settings.database->AuthenticatorOr(*service.authenticator(), settings.own_authenticator);
   settings.post = [executor](std::function<void()> task) { asio::post(executor, std::move(task)); };
   settings.max_response_size = config.max_response_size;
   // Cursors are buffered whole (one connection's open cursors together): twice a response.

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 
@@ -13,6 +14,7 @@
 #include "common/base64.h"
 #include "integration/http_client.h"
 #include "integration/server_process.h"
+#include "unit/server/auth/jwt_test_support.h"
 
 namespace edgelite::integration {
 namespace {
@@ -343,6 +345,54 @@ TEST_F(NamespacesTest, AForkTakenWhileWritersRunIsConsistentAndWritersGoOn) {
   EXPECT_LE(copied, after_fork + 1);
   HttpResponse check = Execute("PRAGMA integrity_check", "/db/snap/v2/pipeline");
   EXPECT_NE(check.body.find(R"("value":"ok")"), std::string::npos) << check.body;
+}
+
+// A namespace with a JWT key of its own takes tokens signed with that key and no others; the
+// server's key still rules the other namespaces, and a token never reaches another database.
+TEST(NamespaceAuthTest, ANamespacesOwnJwtKeyReplacesTheServersForIt) {
+  const auth::test::KeyPair server_key = auth::test::GenerateKeyPair();
+  const auth::test::KeyPair own_key = auth::test::GenerateKeyPair();
+  const std::filesystem::path directory =
+      std::filesystem::temp_directory_path() / ("edgelite-ns-auth-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(directory);
+  std::filesystem::create_directories(directory / "server");
+  std::ofstream(directory / "key.pub") << auth::test::RawKeyText(server_key.public_key);
+  auto admin_port = FreeLoopbackPort();
+  ASSERT_TRUE(admin_port.ok());
+  auto server = ServerProcess::StartIn(
+      directory / "server", {"--enable-namespaces", "--auth-jwt-key-file",
+                             (directory / "key.pub").string(), "--admin-listen-addr",
+                             "127.0.0.1:" + std::to_string(*admin_port)});
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  auto admin = [&](std::string_view target, std::string body) {
+    auto response = SendRequest(*admin_port, "POST", target, body);
+    EXPECT_TRUE(response.ok());
+    return response.ok() ? response->status : 0;
+  };
+  EXPECT_EQ(admin("/v1/namespaces/own/create", R"({"jwt_key": "not a key"})"), 400);
+  ASSERT_EQ(admin("/v1/namespaces/own/create",
+                  "{\"jwt_key\": \"" + auth::test::RawKeyText(own_key.public_key) + "\"}"),
+            200);
+  auto status_of = [&](std::string_view target, const std::string& token) {
+    auto connection = HttpConnection::Open((*server)->port());
+    EXPECT_TRUE(connection.ok());
+    std::string body = R"({"requests":[{"type":"execute","stmt":{"sql":"SELECT 1"}}]})";
+    std::string request = "POST " + std::string(target) +
+                          " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token +
+                          "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+                          body;
+    EXPECT_TRUE(connection->Send(request).ok());
+    auto response = connection->ReadResponse();
+    return response.ok() ? response->status : 0;
+  };
+  const std::string own_token = auth::test::SignToken(own_key, R"({"a":"rw"})");
+  const std::string server_token = auth::test::SignToken(server_key, R"({"a":"rw"})");
+  EXPECT_EQ(status_of("/db/own/v2/pipeline", own_token), 200);
+  EXPECT_EQ(status_of("/db/own/v2/pipeline", server_token), 401);
+  EXPECT_EQ(status_of("/v2/pipeline", server_token), 200);
+  EXPECT_EQ(status_of("/v2/pipeline", own_token), 401);
+  server->reset();
+  std::filesystem::remove_all(directory);
 }
 
 }  // namespace

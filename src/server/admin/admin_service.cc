@@ -85,7 +85,13 @@ Status ApplyFields(const json::object& body, metadata::DatabaseConfig& config, b
       if (!value.is_string()) return Status::InvalidArgument(fmt::format("`{}` must be a string", std::string_view(key)));
       std::string text(value.as_string());
       if (key == "block_reason") config.set_block_reason(text);
-      if (key == "jwt_key") config.set_jwt_key(text);
+      if (key == "jwt_key") {
+        if (auto checked = NamespaceAuthenticator(text); !checked.ok()) {
+          return Status::InvalidArgument("`jwt_key` is not a usable Ed25519 public key: " +
+                                         checked.status().message());
+        }
+        config.set_jwt_key(text);
+      }
       if (key == "heartbeat_url") config.set_heartbeat_url(text);
     } else if (key == "max_db_size") {
       if (value.is_null()) {

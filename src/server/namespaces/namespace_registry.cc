@@ -10,10 +10,36 @@
 #include "server/namespaces/namespace_name.h"
 
 namespace edgelite::server {
+
+Result<std::shared_ptr<const auth::Authenticator>> NamespaceAuthenticator(const std::string& key) {
+  auth::AuthConfig config;
+  config.jwt_key_text = key;
+  auto created = auth::Authenticator::Create(std::move(config));
+  if (!created.ok()) return created.status();
+  return std::shared_ptr<const auth::Authenticator>(std::move(created).value());
+}
+
 namespace {
 
 hrana::Blocks BlocksOf(const metadata::DatabaseConfig& config) {
   return hrana::Blocks{config.block_reads(), config.block_writes(), config.block_reason()};
+}
+
+// What a loaded database takes from its config.
+void Configure(Database& database, const metadata::DatabaseConfig& config) {
+  database.SetBlocks(BlocksOf(config));
+  database.SetMaxPageCount(config.max_db_pages());
+  std::shared_ptr<const auth::Authenticator> own;
+  if (config.has_jwt_key()) {
+    auto created = NamespaceAuthenticator(config.jwt_key());
+    if (created.ok()) {
+      own = std::move(created).value();
+    } else {
+      spdlog::warn("namespace {}: its jwt_key is not usable: {}", database.name(),
+                   created.status().message());
+    }
+  }
+  database.SetAuthenticator(std::move(own));
 }
 
 }  // namespace
@@ -70,8 +96,7 @@ Result<std::shared_ptr<Database>> NamespaceRegistry::Acquire(const std::string& 
   auto opened = Database::Open(std::move(database_options));
   if (!opened.ok()) return opened.status();
   std::shared_ptr<Database> database = std::move(opened).value();
-  database->SetBlocks(BlocksOf(**config));
-  if ((*config)->max_db_pages() > 0) database->SetMaxPageCount((*config)->max_db_pages());
+  Configure(*database, **config);
   loaded_[name] = Loaded{database, std::chrono::steady_clock::now()};
   spdlog::debug("namespace {} loaded ({} open)", name, loaded_.size());
   return database;
@@ -198,8 +223,7 @@ Status NamespaceRegistry::SetConfig(const std::string& name,
   if (!updated.ok()) return updated.status();
   if (!*updated) return Status::NotFound(fmt::format("Namespace `{}` doesn't exist", name));
   if (auto found = loaded_.find(name); found != loaded_.end()) {
-    found->second.database->SetBlocks(BlocksOf(config));
-    found->second.database->SetMaxPageCount(config.max_db_pages());
+    Configure(*found->second.database, config);
   }
   return Status::Ok();
 }

@@ -26,6 +26,9 @@
 
 namespace edgelite::server {
 
+// The authenticator of a namespace's own JWT key (PEM or base64url, as --auth-jwt-key-file).
+Result<std::shared_ptr<const auth::Authenticator>> NamespaceAuthenticator(const std::string& key);
+
 struct NamespaceRegistryOptions {
   std::filesystem::path db_path;
   DatabaseOptions database;  // for every namespace; name and directory are set per namespace

@@ -124,7 +124,10 @@ asio::awaitable<HttpResponse> GrpcRoutes::Handle(HttpRequest request, std::strin
 
   const std::string* authorization = request.Header("x-authorization");
   if (!authorization) authorization = request.Header("authorization");
-  auth::AuthOutcome outcome = authenticator_->AuthenticateHeader(
+  std::shared_ptr<const auth::Authenticator> own_authenticator;
+  const auth::Authenticator& authenticator =
+      database->AuthenticatorOr(*authenticator_, own_authenticator);
+  auth::AuthOutcome outcome = authenticator.AuthenticateHeader(
       authorization ? std::optional<std::string_view>(*authorization) : std::nullopt);
   if (auto* failure = std::get_if<auth::AuthFailure>(&outcome)) {
     co_return Fail({GrpcCode::kUnauthenticated, fmt::format("AuthError: {}", failure->message)});
