@@ -10,7 +10,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   sqlite3 libssl-dev libsodium-dev zlib1g-dev libcurl4-openssl-dev
-  libfmt-dev libspdlog-dev libcli11-dev libprotobuf-dev protobuf-compiler
+  libfmt-dev libspdlog-dev libcli11-dev libprotobuf-dev protobuf-compiler prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nginx-light
   "$@"

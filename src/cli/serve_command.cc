@@ -147,7 +147,8 @@ int Serve(ServeOptions& options) {
     spdlog::warn("--execution-trace: requests run one at a time (debugging only)");
   }
   server::NamespaceRegistryOptions namespace_options;
-  namespace_options.db_path = config.db_path;
+  // Absolute: namespaces' files are moved and found again by path while the server runs.
+  namespace_options.db_path = std::filesystem::absolute(config.db_path);
   namespace_options.database.trace = trace.get();
   namespace_options.database.durability = config.durability;
   namespace_options.database.replication_log = !options.no_replication_log;
@@ -185,7 +186,8 @@ int Serve(ServeOptions& options) {
   server::AdminService admin(namespaces->get(),
                              options.admin_auth_key.empty()
                                  ? std::nullopt
-                                 : std::optional<std::string>(options.admin_auth_key));
+                                 : std::optional<std::string>(options.admin_auth_key),
+                             &streams);
   server::MemoryTrimmer memory_trimmer;
   server::HttpServer http(config, &service, &streams, &admin);
   auto bound = http.Bind();

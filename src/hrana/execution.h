@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "hrana/model.h"
@@ -70,6 +71,14 @@ struct Blocks {
   std::string reason;
 };
 
+// Hears about every statement that ran to completion (the namespace's usage counters).
+class StatementObserver {
+ public:
+  virtual ~StatementObserver() = default;
+  virtual void Record(std::string_view sql, uint64_t rows_read, uint64_t rows_written,
+                      double elapsed_ms) = 0;
+};
+
 struct ExecutionContext {
   sqlite::Connection* connection = nullptr;
   Placement placement = Placement::kReader;
@@ -78,6 +87,7 @@ struct ExecutionContext {
   bool may_write = true;
   std::string namespace_name = "default";
   Blocks blocks;
+  StatementObserver* statements = nullptr;  // may be null
   // How many result bytes this request may still produce (--max-response-size, per result).
   size_t response_budget = 10 * 1024 * 1024;
   // The replication index to report after a statement that ran outside a group commit.

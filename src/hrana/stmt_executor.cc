@@ -401,6 +401,10 @@ StmtOutcome ExecuteStmt(ExecutionContext& context, const Stmt& stmt, RowConsumer
   if (context.placement != Placement::kWriterGroup && context.replication_index) {
     result.replication_index = context.replication_index();
   }
+  if (context.statements) {
+    context.statements->Record(sql, result.rows_read, result.rows_written,
+                               result.query_duration_ms);
+  }
   return result;
 }
 

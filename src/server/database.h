@@ -3,6 +3,8 @@
 // namespace name.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <atomic>
 #include <filesystem>
 #include <memory>
@@ -23,6 +25,8 @@
 #include "wal/checkpoint_policy.h"
 
 namespace edgelite::server {
+
+class NamespaceStats;
 
 struct DatabaseOptions {
   std::string name = "default";
@@ -52,7 +56,13 @@ class Database {
   }
   void SetBlocks(hrana::Blocks blocks) {
     std::lock_guard lock(blocks_mutex_);
-    blocks_ = std::move(blocks);
+    if (!deleted_) blocks_ = std::move(blocks);
+  }
+  // The namespace was deleted: every statement fails from now on.
+  void MarkDeleted() {
+    std::lock_guard lock(blocks_mutex_);
+    deleted_ = true;
+    blocks_ = hrana::Blocks{true, true, fmt::format("namespace `{}` was deleted", name())};
   }
   // The namespace's own JWT key (its config's jwt_key), which replaces the server's for it; null
   // when it has none.
@@ -70,6 +80,9 @@ class Database {
     hold = authenticator();
     return hold ? *hold : server;
   }
+  // The namespace's usage counters (null for a database opened outside a NamespaceRegistry).
+  NamespaceStats* stats() const { return stats_.get(); }
+  void SetStats(std::shared_ptr<NamespaceStats> stats) { stats_ = std::move(stats); }
   // The largest the file may grow, in pages (0: no limit): SQLite's max_page_count on the writer
   // (at once) and on connections opened from now on, so a write that would pass it fails with
   // SQLITE_FULL and is rolled back whole, as on sqld.
@@ -134,7 +147,9 @@ class Database {
   std::atomic<uint64_t> max_page_count_{0};
   mutable std::mutex blocks_mutex_;  // blocks_ and authenticator_
   hrana::Blocks blocks_;
+  bool deleted_ = false;
   std::shared_ptr<const auth::Authenticator> authenticator_;
+  std::shared_ptr<NamespaceStats> stats_;  // set once, before requests arrive
   std::unique_ptr<ReadPool> readers_;
   std::unique_ptr<ReadPool> own_connections_;
   std::unique_ptr<Writer> writer_;

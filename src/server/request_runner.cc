@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "hrana/request_executor.h"
+#include "server/metrics/namespace_stats.h"
 
 namespace edgelite::server {
 namespace {
@@ -32,6 +33,7 @@ hrana::ExecutionContext MakeContext(Stream& stream, const RunSettings& settings,
   context.may_write = settings.may_write;
   context.namespace_name = stream.database->name();
   context.blocks = stream.database->blocks();
+  context.statements = stream.database->stats();
   context.response_budget = settings.max_response_size;
   context.state = stream.state;
   if (placement == hrana::Placement::kOwn) context.write_grant = &stream.write_grant;

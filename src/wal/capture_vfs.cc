@@ -601,12 +601,11 @@ Result<std::shared_ptr<CaptureState>> AttachCapture(const std::filesystem::path&
   return state;
 }
 
-void DetachCapture(const std::filesystem::path& database_file) {
-  std::error_code error;
-  std::filesystem::path canonical = std::filesystem::canonical(database_file, error);
+void DetachCapture(const CaptureState& state) {
   Registry& registry = GetRegistry();
   std::lock_guard lock(registry.mutex);
-  registry.states.erase(error ? database_file.string() : canonical.string());
+  auto found = registry.states.find(state.database_path());
+  if (found != registry.states.end() && found->second.get() == &state) registry.states.erase(found);
 }
 
 bool IsCapturedConnection(sqlite3* db) {

@@ -105,8 +105,10 @@ Status RegisterCaptureVfs();
 Result<std::shared_ptr<CaptureState>> AttachCapture(const std::filesystem::path& database_file,
                                                     std::shared_ptr<FrameLog> log,
                                                     std::optional<WalPosition> position);
-// Stops attaching new connections to the state; open ones keep it until they close.
-void DetachCapture(const std::filesystem::path& database_file);
+// Stops attaching new connections to `state` (what AttachCapture returned); open ones keep it
+// until they close. By the state, not the path: the file may have been moved away since, and
+// another database may have been attached at its old path.
+void DetachCapture(const CaptureState& state);
 
 // Whether `db`'s main database is captured (opened through the VFS on an attached file). A
 // connection opened with the VFS name on another spelling of the path that does not resolve to

@@ -125,7 +125,7 @@ Result<std::unique_ptr<CapturedDatabase>> CapturedDatabase::Open(CapturedDatabas
 
 CapturedDatabase::~CapturedDatabase() {
   if (connection_) sqlite3_close_v2(connection_);
-  if (capture_) DetachCapture(options_.database_file);
+  if (capture_) DetachCapture(*capture_);
   if (log_) log_->Close();
 }
 

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -345,6 +347,53 @@ TEST_F(NamespacesTest, AForkTakenWhileWritersRunIsConsistentAndWritersGoOn) {
   EXPECT_LE(copied, after_fork + 1);
   HttpResponse check = Execute("PRAGMA integrity_check", "/db/snap/v2/pipeline");
   EXPECT_NE(check.body.find(R"("value":"ok")"), std::string::npos) << check.body;
+}
+
+TEST_F(NamespacesTest, StatsAndMetricsCountAKnownWorkloadAndSurviveARestart) {
+  ASSERT_EQ(Admin("POST", "/v1/namespaces/metered/create").status, 200);
+  ASSERT_EQ(Execute("CREATE TABLE t(n INTEGER PRIMARY KEY, v)", "/db/metered/v2/pipeline").status,
+            200);
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(Execute("INSERT INTO t(v) VALUES ('x')", "/db/metered/v2/pipeline").status, 200);
+  }
+  ASSERT_EQ(Execute("UPDATE t SET v = 'y' WHERE n <= 5", "/db/metered/v2/pipeline").status, 200);
+  ASSERT_EQ(Execute("SELECT * FROM t", "/db/metered/v2/pipeline").status, 200);
+
+  HttpResponse stats = Admin("GET", "/v1/namespaces/metered/stats");
+  ASSERT_EQ(stats.status, 200) << stats.body;
+  // 10 inserts and 5 updates written; the CREATE counts one read (nothing read or written).
+  EXPECT_NE(stats.body.find(R"("rows_written_count":15)"), std::string::npos) << stats.body;
+  EXPECT_NE(stats.body.find(R"("query_count":13)"), std::string::npos) << stats.body;
+  EXPECT_NE(stats.body.find(R"("query":"SELECT * FROM t")"), std::string::npos) << stats.body;
+  EXPECT_NE(stats.body.find(R"("storage_bytes_used":)"), std::string::npos);
+  EXPECT_EQ(Admin("GET", "/v1/namespaces/nowhere/stats").status, 404);
+  EXPECT_EQ(Admin("DELETE", "/v1/namespaces/metered/stats/top").status, 200);
+  EXPECT_EQ(Admin("DELETE", "/v1/namespaces/metered/stats/other").status, 404);
+  EXPECT_NE(Admin("GET", "/v1/namespaces/metered/stats").body.find(R"("top_queries":[])"),
+            std::string::npos);
+
+  HttpResponse metrics = Admin("GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find(R"(libsql_server_rows_written{namespace="metered"} 15)"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find(R"(libsql_server_query_count{namespace="metered"} 13)"),
+            std::string::npos);
+  EXPECT_NE(metrics.body.find(R"(libsql_server_statement_execution_time_count{namespace="metered"} 13)"),
+            std::string::npos);
+  // Every line is a comment or `name{labels} value`, as the text format wants.
+  std::istringstream lines(metrics.body);
+  std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"]*")*\})? [-+0-9.eEInfa]+$)");
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line.starts_with("# HELP ") || line.starts_with("# TYPE ")) continue;
+    EXPECT_TRUE(std::regex_match(line, sample)) << line;
+  }
+
+  // Counters are kept across a restart.
+  server_->Stop();
+  Start();
+  HttpResponse after = Admin("GET", "/v1/namespaces/metered/stats");
+  EXPECT_NE(after.body.find(R"("rows_written_count":15)"), std::string::npos) << after.body;
 }
 
 // A namespace with a JWT key of its own takes tokens signed with that key and no others; the

@@ -200,12 +200,32 @@ boost::asio::awaitable<HttpResponse> AdminService::Handle(HttpRequest request) {
     co_return HttpResponse::Text(200, "Welcome to the sqld admin API");
   }
   if (s.size() == 2 && s[0] == "v1" && s[1] == "namespaces" && method == "GET") co_return List();
+  if (s.size() == 1 && s[0] == "metrics" && method == "GET") {
+    ServerSample server;
+    server.active_namespaces = namespaces_->active();
+    if (streams_) server.stream_handles = streams_->size();
+    HttpResponse response =
+        HttpResponse::Text(200, RenderMetrics(server, namespaces_->Samples()));
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    co_return response;
+  }
   if (s.size() >= 3 && s[0] == "v1" && s[1] == "namespaces") {
     const std::string& name = s[2];
     if (s.size() == 4 && s[3] == "create" && method == "POST") co_return Create(name, request.body);
     if (s.size() == 3 && method == "DELETE") co_return Delete(name);
     if (s.size() == 5 && s[3] == "fork" && method == "POST") co_return Fork(name, s[4], request.body);
     if (s.size() == 4 && s[3] == "config" && method == "GET") co_return GetConfig(name);
+    if (s.size() == 4 && s[3] == "stats" && method == "GET") {
+      auto stats = namespaces_->StatsJson(name);
+      if (!stats.ok()) co_return Failure(stats.status());
+      co_return HttpResponse::Json(200, std::move(stats).value());
+    }
+    if (s.size() == 5 && s[3] == "stats" && method == "DELETE") {
+      if (Status reset = namespaces_->ResetStats(name, s[4]); !reset.ok()) {
+        co_return Failure(reset);
+      }
+      co_return HttpResponse::Json(200, "{}");
+    }
     if (s.size() == 4 && s[3] == "config" && method == "POST") {
       co_return SetConfig(name, request.body);
     }

@@ -3,7 +3,9 @@
 // `Authorization: Basic <key>`, else 401 with an empty body, as sqld. Errors are 4xx with
 // `{"error": "..."}` and change nothing.
 //
-// Routes: GET / (the welcome text), GET /v1/namespaces (edgelite's: the names, for tools),
+// Routes: GET / (the welcome text), GET /metrics (Prometheus text, metrics_text.h),
+// GET /v1/namespaces (edgelite's: the names, for tools), GET /v1/namespaces/:ns/stats (§16.2),
+// DELETE /v1/namespaces/:ns/stats/top|slowest,
 // POST /v1/namespaces/:ns/create, DELETE /v1/namespaces/:ns, GET and POST
 // /v1/namespaces/:ns/config, POST /v1/namespaces/:from/fork/:to (body `{"timestamp": ...}` as sqld,
 // or edgelite's `{"frame_no": N}`: a branch as of an earlier commit still in the source's log).
@@ -15,13 +17,16 @@
 
 #include "server/http_message.h"
 #include "server/namespaces/namespace_registry.h"
+#include "server/stream_registry.h"
 
 namespace edgelite::server {
 
 class AdminService {
  public:
-  AdminService(NamespaceRegistry* namespaces, std::optional<std::string> auth_key)
-      : namespaces_(namespaces), auth_key_(std::move(auth_key)) {}
+  // `streams` (may be null) is counted in /metrics.
+  AdminService(NamespaceRegistry* namespaces, std::optional<std::string> auth_key,
+               const StreamRegistry* streams = nullptr)
+      : namespaces_(namespaces), auth_key_(std::move(auth_key)), streams_(streams) {}
 
   boost::asio::awaitable<HttpResponse> Handle(HttpRequest request);
 
@@ -35,6 +40,7 @@ class AdminService {
 
   NamespaceRegistry* namespaces_;
   const std::optional<std::string> auth_key_;
+  const StreamRegistry* streams_;
 };
 
 }  // namespace edgelite::server

@@ -60,6 +60,7 @@ Result<std::unique_ptr<NamespaceRegistry>> NamespaceRegistry::Open(
 NamespaceRegistry::~NamespaceRegistry() {
   StopAll();
   std::lock_guard lock(mutex_);
+  SaveStatsLocked();
   loaded_.clear();
   for (Deleted& deleted : deleted_) deleted.database.reset();
   RemoveUnusedDeletedLocked();
@@ -82,6 +83,16 @@ Result<std::shared_ptr<Database>> NamespaceRegistry::Acquire(const std::string& 
   auto config = metastore_->Get(name);
   if (!config.ok()) return config.status();
   if (!*config) return Status::NotFound(fmt::format("Namespace `{}` doesn't exist", name));
+  RemoveUnusedDeletedLocked();
+  for (const Deleted& deleted : deleted_) {
+    // Its files were at this namespace's path, and its frame log still holds on to it.
+    if (deleted.name == name && deleted.database) {
+      return Status::Unavailable(fmt::format(
+          "namespace `{}` was deleted and created again while clients still hold the deleted "
+          "one (an open WebSocket, a stream); retry once they have let go",
+          name));
+    }
+  }
   // Room first: the open databases stay within max_active where idle ones can be closed.
   UnloadIdleLocked(options_.max_active > 0 ? options_.max_active - 1 : 0);
   DatabaseOptions database_options = options_.database;
@@ -97,6 +108,9 @@ Result<std::shared_ptr<Database>> NamespaceRegistry::Acquire(const std::string& 
   if (!opened.ok()) return opened.status();
   std::shared_ptr<Database> database = std::move(opened).value();
   Configure(*database, **config);
+  auto& stats = stats_[name];
+  if (!stats) stats = NamespaceStats::Load(DirectoryOf(name) / "stats.json");
+  database->SetStats(stats);
   loaded_[name] = Loaded{database, std::chrono::steady_clock::now()};
   spdlog::debug("namespace {} loaded ({} open)", name, loaded_.size());
   return database;
@@ -129,10 +143,14 @@ Status NamespaceRegistry::Delete(const std::string& name) {
   if (!removed.ok()) return removed.status();
   if (!*removed) return Status::NotFound(fmt::format("Namespace `{}` doesn't exist", name));
   Deleted deleted;
+  deleted.name = name;
   if (auto found = loaded_.find(name); found != loaded_.end()) {
     deleted.database = std::move(found->second.database);
     loaded_.erase(found);
+    // Clients that still hold it get an error from now on, never an acknowledged write.
+    deleted.database->MarkDeleted();
   }
+  stats_.erase(name);
   // Moved aside at once, so that the name can be created again while requests still running on
   // the deleted database finish (their open files stay valid).
   std::filesystem::path trash = options_.db_path / "dbs" / ".deleted";
@@ -267,9 +285,73 @@ void NamespaceRegistry::RemoveUnusedDeletedLocked() {
   });
 }
 
+void NamespaceRegistry::SaveStatsLocked() {
+  for (auto& [name, stats] : stats_) {
+    if (Status saved = stats->Save(); !saved.ok()) {
+      spdlog::warn("namespace {}: {}", name, saved.message());
+    }
+  }
+}
+
+Result<std::string> NamespaceRegistry::StatsJson(const std::string& name) {
+  auto database = Acquire(name);
+  if (!database.ok()) return database.status();
+  std::error_code error;
+  uint64_t storage = 0;
+  for (const char* file : {"data", "data-wal"}) {
+    uintmax_t size = std::filesystem::file_size(DirectoryOf(name) / file, error);
+    if (!error) storage += size;
+  }
+  NamespaceStats* stats = (*database)->stats();
+  return stats->ToJson(storage, (*database)->replication_index());
+}
+
+Status NamespaceRegistry::ResetStats(const std::string& name, const std::string& list) {
+  if (list != "top" && list != "slowest") {
+    return Status::NotFound(fmt::format("no stats list `{}`: top or slowest", list));
+  }
+  auto database = Acquire(name);
+  if (!database.ok()) return database.status();
+  if (list == "top") {
+    (*database)->stats()->ResetTop();
+  } else {
+    (*database)->stats()->ResetSlowest();
+  }
+  return Status::Ok();
+}
+
+std::vector<NamespaceSample> NamespaceRegistry::Samples() {
+  std::lock_guard lock(mutex_);
+  std::vector<NamespaceSample> samples;
+  for (const auto& [name, stats] : stats_) {
+    NamespaceSample sample;
+    sample.name = name;
+    sample.rows_read = stats->rows_read();
+    sample.rows_written = stats->rows_written();
+    sample.query_count = stats->query_count();
+    sample.frames_replicated = stats->frames_replicated();
+    sample.latency = stats->LatencyMetric();
+    std::error_code error;
+    for (const char* file : {"data", "data-wal"}) {
+      uintmax_t size = std::filesystem::file_size(DirectoryOf(name) / file, error);
+      if (!error) sample.storage_bytes += size;
+    }
+    if (auto found = loaded_.find(name); found != loaded_.end()) {
+      sample.loaded = true;
+      sample.current_frame_no = double(found->second.database->replication_index());
+    }
+    samples.push_back(std::move(sample));
+  }
+  return samples;
+}
+
 void NamespaceRegistry::Collect() {
   std::lock_guard lock(mutex_);
   auto now = std::chrono::steady_clock::now();
+  if (now - last_saved_ >= std::chrono::seconds(5)) {
+    SaveStatsLocked();
+    last_saved_ = now;
+  }
   for (auto it = loaded_.begin(); it != loaded_.end();) {
     bool idle = it->second.database.use_count() == 1 &&
                 now - it->second.last_used >= options_.idle_unload;
@@ -286,6 +368,7 @@ void NamespaceRegistry::Collect() {
 
 void NamespaceRegistry::StopAll() {
   std::lock_guard lock(mutex_);
+  SaveStatsLocked();
   for (auto& [name, loaded] : loaded_) loaded.database->Stop();
   for (Deleted& deleted : deleted_) {
     if (deleted.database) deleted.database->Stop();

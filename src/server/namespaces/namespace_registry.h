@@ -22,6 +22,8 @@
 #include "metadata.pb.h"
 #include "server/database.h"
 #include "server/namespaces/fork.h"
+#include "server/metrics/metrics_text.h"
+#include "server/metrics/namespace_stats.h"
 #include "server/namespaces/metastore.h"
 
 namespace edgelite::server {
@@ -58,9 +60,16 @@ class NamespaceRegistry {
   Result<std::vector<std::string>> Names();
   // How many databases are open now.
   size_t active() const;
+  // The stats endpoint's JSON of `name` (loading it: the replication index is its log's).
+  Result<std::string> StatsJson(const std::string& name);
+  // Clears the top (`top`) or slowest (`slowest`) statements of `name`.
+  Status ResetStats(const std::string& name, const std::string& list);
+  // What /metrics reports: every namespace used since the server started.
+  std::vector<NamespaceSample> Samples();
 
   // Closes namespaces idle for longer than options.idle_unload, and the files of deleted ones
-  // nothing uses any more. Called now and then by the server.
+  // nothing uses any more; saves changed usage counters every few seconds. Called now and then
+  // by the server.
   void Collect();
   // Stops the work of every open database (shutdown, once the listeners are down).
   void StopAll();
@@ -71,6 +80,7 @@ class NamespaceRegistry {
     std::chrono::steady_clock::time_point last_used;
   };
   struct Deleted {
+    std::string name;
     std::shared_ptr<Database> database;  // may be null: it was not open
     std::filesystem::path directory;     // moved aside, removed once the database is closed
   };
@@ -88,6 +98,11 @@ class NamespaceRegistry {
   std::map<std::string, Loaded> loaded_;
   std::vector<Deleted> deleted_;
   uint64_t deletions_ = 0;
+  // Usage of every namespace used since start, loaded or not (small; kept for /metrics).
+  std::map<std::string, std::shared_ptr<NamespaceStats>> stats_;
+  std::chrono::steady_clock::time_point last_saved_;
+  // Saves every changed stats.json. Under mutex_.
+  void SaveStatsLocked();
 };
 
 }  // namespace edgelite::server

@@ -12,6 +12,7 @@
 #include "hrana/batch_executor.h"
 #include "hrana/request_executor.h"
 #include "protocol/proxy_translation.h"
+#include "server/metrics/namespace_stats.h"
 #include "server/request_runner.h"
 
 namespace edgelite::replication {
@@ -85,6 +86,7 @@ asio::awaitable<server::GrpcReply<proxy::ExecuteResults>> ProxyService::Execute(
   Acquired acquired = co_await Acquire(request.client_id(), database);
   if (auto* status = std::get_if<GrpcStatus>(&acquired)) co_return *status;
   std::shared_ptr<Client> client = std::get<std::shared_ptr<Client>>(acquired);
+  if (server::NamespaceStats* stats = database->stats()) stats->RecordDelegatedWrite();
 
   // Hrana 3 semantics: the is_autocommit condition is part of the proxy protocol.
   const hrana::Batch& steps = *batch;

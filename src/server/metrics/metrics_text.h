@@ -1,0 +1,33 @@
+// The admin API's /metrics: the Prometheus text format (prometheus-cpp's serializer), with
+// sqld's metric names where the meaning is the same (docs/protocol.md §16.3), labelled by
+// namespace, for the namespaces this server has used since it started.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <prometheus/client_metric.h>
+
+namespace edgelite::server {
+
+struct NamespaceSample {
+  std::string name;
+  uint64_t rows_read = 0;
+  uint64_t rows_written = 0;
+  uint64_t query_count = 0;
+  uint64_t storage_bytes = 0;
+  uint64_t frames_replicated = 0;
+  double current_frame_no = 0;  // the frame log's head; 0 while unloaded or empty
+  bool loaded = false;
+  prometheus::ClientMetric latency;  // histogram of statement time, seconds
+};
+
+struct ServerSample {
+  size_t active_namespaces = 0;
+  size_t stream_handles = 0;
+};
+
+std::string RenderMetrics(const ServerSample& server, const std::vector<NamespaceSample>& namespaces);
+
+}  // namespace edgelite::server
