@@ -19,6 +19,7 @@
 #include "hrana/request_executor.h"
 #include "hrana/stmt_executor.h"
 #include "server/dump_endpoint.h"
+#include "server/export_endpoint.h"
 #include "server/http_authorization.h"
 #include "server/request_runner.h"
 
@@ -184,6 +185,14 @@ asio::awaitable<HttpResponse> HranaHttpService::Handle(HttpRequest request) {
     if (path == "/health") co_return HttpResponse::Empty(200);
     if (path == "/version") co_return HttpResponse::Text(200, std::string(kVersionText));
     if (path == "/v1") co_return HttpResponse::Text(200, "This is sqld HTTP API v1");
+    if (path == "/export") {
+      auto database = Acquire(namespace_name, false);
+      if (auto* refusal = std::get_if<HttpResponse>(&database)) co_return std::move(*refusal);
+      const auto& target = std::get<std::shared_ptr<Database>>(database);
+      std::shared_ptr<const auth::Authenticator> own;
+      co_return ServeExport(request, target, target->AuthenticatorOr(*authenticator_, own),
+                            config_.db_path / ".exports");
+    }
     if (path == "/dump") {
       auto database = Acquire(namespace_name, false);
       if (auto* refusal = std::get_if<HttpResponse>(&database)) co_return std::move(*refusal);

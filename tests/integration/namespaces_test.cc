@@ -2,6 +2,7 @@
 // way of naming one (the /db/<name>/ path, x-namespace-bin, x-namespace, the Host name) reaches
 // it over HTTP and gRPC-web; unknown and malformed names get clear errors; a restart keeps them.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <chrono>
@@ -394,6 +395,52 @@ TEST_F(NamespacesTest, StatsAndMetricsCountAKnownWorkloadAndSurviveARestart) {
   Start();
   HttpResponse after = Admin("GET", "/v1/namespaces/metered/stats");
   EXPECT_NE(after.body.find(R"("rows_written_count":15)"), std::string::npos) << after.body;
+}
+
+// GET /export: a plain SQLite file holding one commit, taken while a writer keeps going.
+TEST_F(NamespacesTest, ExportSendsAPlainSqliteFileWhileWritersRun) {
+  ASSERT_EQ(Admin("POST", "/v1/namespaces/shop/create").status, 200);
+  ASSERT_EQ(Execute("CREATE TABLE t(n INTEGER PRIMARY KEY, v)", "/db/shop/v2/pipeline").status,
+            200);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(Execute("INSERT INTO t(v) VALUES (randomblob(3000))", "/db/shop/v2/pipeline").status,
+              200);
+  }
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    while (!stop) Execute("INSERT INTO t(v) VALUES (randomblob(3000))", "/db/shop/v2/pipeline");
+  });
+  HttpResponse exported = Send(server_->port(), "GET", "/db/shop/export", "", {});
+  stop = true;
+  writer.join();
+  ASSERT_EQ(exported.status, 200) << exported.body.substr(0, 200);
+  EXPECT_EQ(exported.Header("content-type"), "application/vnd.sqlite3");
+  ASSERT_GT(exported.body.size(), 60'000u);
+  EXPECT_EQ(exported.body.substr(0, 16), std::string("SQLite format 3\0", 16));
+  EXPECT_EQ(exported.body[18], 1) << "the copy should not be a WAL database";
+  std::filesystem::path copy = directory_ / "copy.sqlite";
+  std::ofstream(copy, std::ios::binary) << exported.body;
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(copy.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  auto scalar = [&](const char* sql) {
+    sqlite3_stmt* statement = nullptr;
+    std::string value;
+    if (sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW) {
+      value = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
+    }
+    sqlite3_finalize(statement);
+    return value;
+  };
+  EXPECT_EQ(scalar("PRAGMA integrity_check"), "ok");
+  EXPECT_GE(std::stoi(scalar("SELECT count(*) FROM t")), 20);
+  sqlite3_close_v2(db);
+
+  EXPECT_EQ(Send(server_->port(), "GET", "/db/nowhere/export", "", {}).status, 404);
+  EXPECT_EQ(Send(server_->port(), "GET", "/db/shop/export?x=1", "", {}).status, 400);
+  // No copy is left behind.
+  std::filesystem::path scratch = directory_ / "data" / ".exports";
+  EXPECT_TRUE(!std::filesystem::exists(scratch) || std::filesystem::is_empty(scratch));
 }
 
 // A namespace with a JWT key of its own takes tokens signed with that key and no others; the
