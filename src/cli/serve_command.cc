@@ -13,6 +13,7 @@
 #include <memory>
 #include <sstream>
 
+#include "client/http_client.h"
 #include "server/database.h"
 #include "server/hrana_http_service.h"
 #include "server/http_server.h"
@@ -42,6 +43,22 @@ struct ServeOptions {
   bool disable_default_namespace = false;
   size_t max_active_namespaces = 100;
 };
+
+// What an http(s) `dump_url` serves, through the SDK's HTTP client.
+Result<std::string> FetchDump(const std::string& url) {
+  client::HttpClient http;
+  client::HttpRequest request;
+  request.method = "GET";
+  request.url = url;
+  request.timeout = std::chrono::minutes(10);
+  auto response = http.Send(request);
+  if (!response.ok()) return response.status();
+  if (response->status != 200) {
+    return Status::InvalidArgument(
+        fmt::format("the dump_url {} answered HTTP {}", url, response->status));
+  }
+  return std::move(response->body);
+}
 
 // "10MB", "512KB", "1GB" or a plain byte count, as sqld accepts them.
 std::optional<size_t> ParseSize(std::string text) {
@@ -187,7 +204,7 @@ int Serve(ServeOptions& options) {
                              options.admin_auth_key.empty()
                                  ? std::nullopt
                                  : std::optional<std::string>(options.admin_auth_key),
-                             &streams);
+                             &streams, FetchDump);
   server::MemoryTrimmer memory_trimmer;
   server::HttpServer http(config, &service, &streams, &admin);
   auto bound = http.Bind();

@@ -397,6 +397,42 @@ TEST_F(NamespacesTest, StatsAndMetricsCountAKnownWorkloadAndSurviveARestart) {
   EXPECT_NE(after.body.find(R"("rows_written_count":15)"), std::string::npos) << after.body;
 }
 
+TEST_F(NamespacesTest, CreateLoadsADumpFromAFileOrAnotherServersDumpUrl) {
+  std::ofstream(directory_ / "seed.sql")
+      << "PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\nCREATE TABLE t(x);\n"
+         "INSERT INTO t VALUES(1);\nINSERT INTO t VALUES('two');\nCOMMIT;\n";
+  std::string seed_url = "file://" + (directory_ / "seed.sql").string();
+  HttpResponse created =
+      Admin("POST", "/v1/namespaces/seeded/create", "{\"dump_url\": \"" + seed_url + "\"}");
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_EQ(CountOf(Execute("SELECT count(*) FROM t", "/db/seeded/v2/pipeline")), 2);
+
+  // GET /dump of one namespace, loaded into another over HTTP.
+  std::string dump_url =
+      "http://127.0.0.1:" + std::to_string(server_->port()) + "/db/seeded/dump";
+  HttpResponse copied =
+      Admin("POST", "/v1/namespaces/copied/create", "{\"dump_url\": \"" + dump_url + "\"}");
+  ASSERT_EQ(copied.status, 200) << copied.body;
+  EXPECT_EQ(CountOf(Execute("SELECT count(*) FROM t", "/db/copied/v2/pipeline")), 2);
+  ASSERT_EQ(Execute("INSERT INTO t VALUES (3)", "/db/copied/v2/pipeline").status, 200);
+
+  // Dumps that cannot load create nothing.
+  std::ofstream(directory_ / "broken.sql") << "CREATE TABLE t(x);\nINSERT INTO nowhere VALUES (1);\n";
+  std::ofstream(directory_ / "escape.sql") << "ATTACH 'elsewhere.db' AS other;\n";
+  for (std::string bad :
+       {"file://" + (directory_ / "broken.sql").string(),
+        "file://" + (directory_ / "escape.sql").string(),
+        "file://" + (directory_ / "missing.sql").string(), std::string("file://relative/path.sql"),
+        std::string("ftp://example.com/dump.sql"),
+        "http://127.0.0.1:" + std::to_string(server_->port()) + "/db/nowhere/dump"}) {
+    HttpResponse refused =
+        Admin("POST", "/v1/namespaces/bad/create", "{\"dump_url\": \"" + bad + "\"}");
+    EXPECT_EQ(refused.status, 400) << bad << ": " << refused.body;
+    EXPECT_EQ(Admin("GET", "/v1/namespaces/bad/config").status, 404) << bad;
+  }
+  EXPECT_FALSE(std::filesystem::exists(directory_ / "data" / "dbs" / "elsewhere.db"));
+}
+
 // GET /export: a plain SQLite file holding one commit, taken while a writer keeps going.
 TEST_F(NamespacesTest, ExportSendsAPlainSqliteFileWhileWritersRun) {
   ASSERT_EQ(Admin("POST", "/v1/namespaces/shop/create").status, 200);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hrana/json_codec.h"
+#include "server/await_callback.h"
 
 namespace edgelite::server {
 namespace {
@@ -22,9 +23,11 @@ HttpResponse Error(int status, std::string_view message) {
 }
 
 HttpResponse Failure(const Status& status) {
-  int code = status.kind() == ErrorKind::kNotFound          ? 404
-             : status.kind() == ErrorKind::kInvalidArgument ? 400
-                                                            : 500;
+  int code = status.kind() == ErrorKind::kNotFound            ? 404
+             : status.kind() == ErrorKind::kInvalidArgument   ? 400
+             : status.kind() == ErrorKind::kResourceExhausted ? 413
+             : status.kind() == ErrorKind::kUnavailable       ? 503
+                                                              : 500;
   return Error(code, status.message());
 }
 
@@ -115,8 +118,10 @@ Status ApplyFields(const json::object& body, metadata::DatabaseConfig& config, b
       else if (mode == "extra") config.set_durability_mode(metadata::EXTRA);
       else if (mode == "off") config.set_durability_mode(metadata::OFF);
       else return Status::InvalidArgument("`durability_mode` is one of relaxed, strong, extra, off");
-    } else if (creating && (key == "dump_url" || key == "bottomless_db_id" ||
-                            key == "shared_schema" || key == "shared_schema_name")) {
+    } else if (creating && key == "dump_url") {
+      continue;  // read by Create
+    } else if (creating && (key == "bottomless_db_id" || key == "shared_schema" ||
+                            key == "shared_schema_name")) {
       if (!value.is_null()) {
         return Status::InvalidArgument(fmt::format("`{}` is not supported by this server yet", std::string_view(key)));
       }
@@ -188,18 +193,24 @@ std::string ConfigJson(const metadata::DatabaseConfig& config) {
 }  // namespace
 
 boost::asio::awaitable<HttpResponse> AdminService::Handle(HttpRequest request) {
+  return AwaitCallback<HttpResponse>([this, request = std::move(request)](auto done) mutable {
+    workers_.Submit([this, request = std::move(request), done]() { done(HandleOnWorker(request)); });
+  });
+}
+
+HttpResponse AdminService::HandleOnWorker(const HttpRequest& request) {
   if (auth_key_) {
     const std::string* authorization = request.Header("authorization");
-    if (!authorization || *authorization != "Basic " + *auth_key_) co_return HttpResponse::Empty(401);
+    if (!authorization || *authorization != "Basic " + *auth_key_) return HttpResponse::Empty(401);
   }
   auto segments = Segments(request.Path());
-  if (!segments) co_return Error(400, "the path is not valid percent-encoding");
+  if (!segments) return Error(400, "the path is not valid percent-encoding");
   const std::vector<std::string>& s = *segments;
   const std::string& method = request.method;
   if (s.size() == 1 && s[0].empty() && method == "GET") {
-    co_return HttpResponse::Text(200, "Welcome to the sqld admin API");
+    return HttpResponse::Text(200, "Welcome to the sqld admin API");
   }
-  if (s.size() == 2 && s[0] == "v1" && s[1] == "namespaces" && method == "GET") co_return List();
+  if (s.size() == 2 && s[0] == "v1" && s[1] == "namespaces" && method == "GET") return List();
   if (s.size() == 1 && s[0] == "metrics" && method == "GET") {
     ServerSample server;
     server.active_namespaces = namespaces_->active();
@@ -207,30 +218,30 @@ boost::asio::awaitable<HttpResponse> AdminService::Handle(HttpRequest request) {
     HttpResponse response =
         HttpResponse::Text(200, RenderMetrics(server, namespaces_->Samples()));
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    co_return response;
+    return response;
   }
   if (s.size() >= 3 && s[0] == "v1" && s[1] == "namespaces") {
     const std::string& name = s[2];
-    if (s.size() == 4 && s[3] == "create" && method == "POST") co_return Create(name, request.body);
-    if (s.size() == 3 && method == "DELETE") co_return Delete(name);
-    if (s.size() == 5 && s[3] == "fork" && method == "POST") co_return Fork(name, s[4], request.body);
-    if (s.size() == 4 && s[3] == "config" && method == "GET") co_return GetConfig(name);
+    if (s.size() == 4 && s[3] == "create" && method == "POST") return Create(name, request.body);
+    if (s.size() == 3 && method == "DELETE") return Delete(name);
+    if (s.size() == 5 && s[3] == "fork" && method == "POST") return Fork(name, s[4], request.body);
+    if (s.size() == 4 && s[3] == "config" && method == "GET") return GetConfig(name);
     if (s.size() == 4 && s[3] == "stats" && method == "GET") {
       auto stats = namespaces_->StatsJson(name);
-      if (!stats.ok()) co_return Failure(stats.status());
-      co_return HttpResponse::Json(200, std::move(stats).value());
+      if (!stats.ok()) return Failure(stats.status());
+      return HttpResponse::Json(200, std::move(stats).value());
     }
     if (s.size() == 5 && s[3] == "stats" && method == "DELETE") {
       if (Status reset = namespaces_->ResetStats(name, s[4]); !reset.ok()) {
-        co_return Failure(reset);
+        return Failure(reset);
       }
-      co_return HttpResponse::Json(200, "{}");
+      return HttpResponse::Json(200, "{}");
     }
     if (s.size() == 4 && s[3] == "config" && method == "POST") {
-      co_return SetConfig(name, request.body);
+      return SetConfig(name, request.body);
     }
   }
-  co_return HttpResponse::Empty(404);
+  return HttpResponse::Empty(404);
 }
 
 HttpResponse AdminService::Create(const std::string& name, const std::string& body) {
@@ -238,7 +249,16 @@ HttpResponse AdminService::Create(const std::string& name, const std::string& bo
   if (!fields.ok()) return Failure(fields.status());
   metadata::DatabaseConfig config;
   if (Status applied = ApplyFields(*fields, config, true); !applied.ok()) return Failure(applied);
-  if (Status created = namespaces_->Create(name, config); !created.ok()) return Failure(created);
+  std::optional<std::string> dump;
+  if (const json::value* url = fields->if_contains("dump_url"); url && !url->is_null()) {
+    if (!url->is_string()) return Error(400, "`dump_url` must be a string");
+    auto read = ReadDump(std::string(url->as_string()), fetch_dump_);
+    if (!read.ok()) return Failure(read.status());
+    dump = std::move(read).value();
+  }
+  if (Status created = namespaces_->Create(name, config, dump ? &*dump : nullptr); !created.ok()) {
+    return Failure(created);
+  }
   return HttpResponse::Json(200, "{}");
 }
 

@@ -16,8 +16,10 @@
 #include <string>
 
 #include "server/http_message.h"
+#include "server/namespaces/dump_loader.h"
 #include "server/namespaces/namespace_registry.h"
 #include "server/stream_registry.h"
+#include "server/worker_pool.h"
 
 namespace edgelite::server {
 
@@ -25,12 +27,18 @@ class AdminService {
  public:
   // `streams` (may be null) is counted in /metrics.
   AdminService(NamespaceRegistry* namespaces, std::optional<std::string> auth_key,
-               const StreamRegistry* streams = nullptr)
-      : namespaces_(namespaces), auth_key_(std::move(auth_key)), streams_(streams) {}
+               const StreamRegistry* streams = nullptr, UrlFetcher fetch_dump = nullptr)
+      : namespaces_(namespaces),
+        auth_key_(std::move(auth_key)),
+        streams_(streams),
+        fetch_dump_(std::move(fetch_dump)) {}
 
+  // Runs on an admin worker, never on the I/O thread: creating from a dump, forking or scraping
+  // may take a while (and a dump_url may point back at this server).
   boost::asio::awaitable<HttpResponse> Handle(HttpRequest request);
 
  private:
+  HttpResponse HandleOnWorker(const HttpRequest& request);
   HttpResponse Create(const std::string& name, const std::string& body);
   HttpResponse Delete(const std::string& name);
   HttpResponse Fork(const std::string& from, const std::string& to, const std::string& body);
@@ -41,6 +49,8 @@ class AdminService {
   NamespaceRegistry* namespaces_;
   const std::optional<std::string> auth_key_;
   const StreamRegistry* streams_;
+  const UrlFetcher fetch_dump_;  // http(s) dump_url; file:// needs none
+  WorkerPool workers_{1, 4};
 };
 
 }  // namespace edgelite::server

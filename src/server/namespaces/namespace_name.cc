@@ -38,8 +38,9 @@ Status CheckNamespaceName(std::string_view name) {
                                                kMaxNamespaceNameBytes, name.size()));
   }
   if (!IsUtf8(name)) return Status::InvalidArgument("a namespace name must be valid UTF-8");
-  if (name == "." || name == "..") {
-    return Status::InvalidArgument(fmt::format("`{}` is not a namespace name", name));
+  if (name.front() == '.') {
+    // `.`, `..`, and the server's own directories beside the namespaces' (.staging, .deleted).
+    return Status::InvalidArgument("a namespace name cannot start with `.`");
   }
   for (char c : name) {
     auto byte = static_cast<unsigned char>(c);

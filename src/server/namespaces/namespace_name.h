@@ -1,6 +1,6 @@
 // Namespace names: what a client may call a database. A name becomes a directory under
 // `<db-path>/dbs/`, so anything that could leave that directory or confuse a file system is
-// refused (separators, `.` and `..`, NUL and control characters, invalid UTF-8); sqld otherwise
+// refused (separators, a leading `.`, NUL and control characters, invalid UTF-8); sqld otherwise
 // accepts any non-empty UTF-8, and so does this, up to kMaxNamespaceNameBytes.
 #pragma once
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <system_error>
 
+#include "server/namespaces/dump_loader.h"
 #include "server/namespaces/namespace_name.h"
 
 namespace edgelite::server {
@@ -48,6 +49,11 @@ Result<std::unique_ptr<NamespaceRegistry>> NamespaceRegistry::Open(
     NamespaceRegistryOptions options) {
   auto metastore = Metastore::Open(options.db_path);
   if (!metastore.ok()) return metastore.status();
+  // What a crash left half done: namespaces being built, deleted ones not yet removed.
+  for (const char* leftover : {".staging", ".deleted"}) {
+    std::error_code ignored;
+    std::filesystem::remove_all(options.db_path / "dbs" / leftover, ignored);
+  }
   if (options.default_namespace) {
     // A data directory made without namespaces already holds dbs/default.
     auto inserted = (*metastore)->Insert(std::string(kDefaultNamespace), {});
@@ -116,8 +122,63 @@ Result<std::shared_ptr<Database>> NamespaceRegistry::Acquire(const std::string& 
   return database;
 }
 
-Status NamespaceRegistry::Create(const std::string& name, const metadata::DatabaseConfig& config) {
+Result<std::filesystem::path> NamespaceRegistry::MakeStaging() {
+  std::filesystem::path staging;
+  {
+    std::lock_guard lock(mutex_);
+    staging = options_.db_path / "dbs" / ".staging" / fmt::format("{}", ++deletions_);
+  }
+  std::error_code error;
+  std::filesystem::remove_all(staging, error);
+  std::filesystem::create_directories(staging, error);
+  if (error) {
+    return Status::Io(fmt::format("cannot create {}: {}", staging.string(), error.message()));
+  }
+  return staging;
+}
+
+Status NamespaceRegistry::Install(const std::string& name, const metadata::DatabaseConfig& config,
+                                  const std::filesystem::path& staging) {
+  std::error_code error;
+  auto discard = [&] { std::filesystem::remove_all(staging, error); };
+  std::lock_guard lock(mutex_);
+  if (std::filesystem::exists(DirectoryOf(name))) {
+    discard();
+    return Status::InvalidArgument(fmt::format(
+        "{} is in the way of namespace `{}`; move it away", DirectoryOf(name).string(), name));
+  }
+  auto inserted = metastore_->Insert(name, config);
+  if (!inserted.ok() || !*inserted) {
+    discard();
+    if (!inserted.ok()) return inserted.status();
+    return Status::InvalidArgument(fmt::format("Namespace `{}` already exists", name));
+  }
+  std::filesystem::rename(staging, DirectoryOf(name), error);
+  if (error) {
+    (void)metastore_->Remove(name);
+    discard();
+    return Status::Io(fmt::format("cannot move the new database into {}: {}",
+                                  DirectoryOf(name).string(), error.message()));
+  }
+  return Status::Ok();
+}
+
+Status NamespaceRegistry::Create(const std::string& name, const metadata::DatabaseConfig& config,
+                                 const std::string* dump) {
   if (Status valid = CheckNamespaceName(name); !valid.ok()) return valid;
+  if (dump) {
+    auto existing = metastore_->Get(name);
+    if (!existing.ok()) return existing.status();
+    if (*existing) return Status::InvalidArgument(fmt::format("Namespace `{}` already exists", name));
+    auto staging = MakeStaging();
+    if (!staging.ok()) return staging.status();
+    if (Status loaded = LoadDump(*dump, *staging / "data"); !loaded.ok()) {
+      std::error_code error;
+      std::filesystem::remove_all(*staging, error);
+      return loaded;
+    }
+    return Install(name, config, *staging);
+  }
   std::lock_guard lock(mutex_);
   // A directory already there (dbs/default of a server that ran without namespaces) is adopted,
   // never removed: deleted namespaces' files are moved aside first.
@@ -187,43 +248,16 @@ Result<ForkOutcome> NamespaceRegistry::Fork(const std::string& from, const std::
   if (*existing) return Status::InvalidArgument(fmt::format("Namespace `{}` already exists", to));
 
   // Built aside, and moved into place only once complete.
-  std::filesystem::path staging;
-  {
-    std::lock_guard lock(mutex_);
-    staging = options_.db_path / "dbs" / ".forking" / fmt::format("{}", ++deletions_);
-  }
-  std::error_code error;
-  std::filesystem::remove_all(staging, error);
-  std::filesystem::create_directories(staging, error);
-  if (error) {
-    return Status::Io(fmt::format("cannot create {}: {}", staging.string(), error.message()));
-  }
-  auto outcome = WriteForkImage(*frames, point, staging / "data");
+  auto staging = MakeStaging();
+  if (!staging.ok()) return staging.status();
+  auto outcome = WriteForkImage(*frames, point, *staging / "data");
   source->reset();
-  auto discard = [&] { std::filesystem::remove_all(staging, error); };
   if (!outcome.ok()) {
-    discard();
+    std::error_code error;
+    std::filesystem::remove_all(*staging, error);
     return outcome.status();
   }
-  std::lock_guard lock(mutex_);
-  if (std::filesystem::exists(DirectoryOf(to))) {
-    discard();
-    return Status::InvalidArgument(fmt::format(
-        "{} is in the way of namespace `{}`; move it away", DirectoryOf(to).string(), to));
-  }
-  auto inserted = metastore_->Insert(to, **config);
-  if (!inserted.ok() || !*inserted) {
-    discard();
-    if (!inserted.ok()) return inserted.status();
-    return Status::InvalidArgument(fmt::format("Namespace `{}` already exists", to));
-  }
-  std::filesystem::rename(staging, DirectoryOf(to), error);
-  if (error) {
-    (void)metastore_->Remove(to);
-    discard();
-    return Status::Io(fmt::format("cannot move the fork into {}: {}", DirectoryOf(to).string(),
-                                  error.message()));
-  }
+  if (Status installed = Install(to, **config, *staging); !installed.ok()) return installed;
   return outcome;
 }
 

@@ -48,7 +48,10 @@ class NamespaceRegistry {
   Result<std::shared_ptr<Database>> Acquire(const std::string& name);
   // A new, empty namespace. InvalidArgument for a bad name, AlreadyExists-style InvalidArgument
   // (sqld's 400 "Namespace `x` already exists") when the name is taken.
-  Status Create(const std::string& name, const metadata::DatabaseConfig& config);
+  // With `dump` (SQL text), the new database holds what it makes; a dump that fails to load
+  // creates nothing.
+  Status Create(const std::string& name, const metadata::DatabaseConfig& config,
+                const std::string* dump = nullptr);
   // Removes `name` and its files. Requests still running on it finish; its files go once the
   // last of them ends.
   Status Delete(const std::string& name);
@@ -88,6 +91,12 @@ class NamespaceRegistry {
   explicit NamespaceRegistry(NamespaceRegistryOptions options, std::unique_ptr<Metastore> metastore)
       : options_(std::move(options)), metastore_(std::move(metastore)) {}
   std::filesystem::path DirectoryOf(const std::string& name) const;
+  // A fresh directory to build a namespace's files in before they are moved into place.
+  Result<std::filesystem::path> MakeStaging();
+  // Makes the database built in `staging` namespace `name` with `config`; removes `staging`
+  // whatever happens.
+  Status Install(const std::string& name, const metadata::DatabaseConfig& config,
+                 const std::filesystem::path& staging);
   // Closes idle databases, least recently used first, until at most `keep` are open. Under mutex_.
   void UnloadIdleLocked(size_t keep);
   void RemoveUnusedDeletedLocked();

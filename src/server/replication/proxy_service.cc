@@ -12,6 +12,7 @@
 #include "hrana/batch_executor.h"
 #include "hrana/request_executor.h"
 #include "protocol/proxy_translation.h"
+#include "server/await_callback.h"
 #include "server/metrics/namespace_stats.h"
 #include "server/request_runner.h"
 
@@ -31,22 +32,7 @@ struct ProxyService::Client {
 
 namespace {
 
-// Suspends the calling coroutine until `start` calls its callback (possibly on another thread),
-// then resumes it on the coroutine's executor. A plain function rather than a coroutine: g++ 12
-// destroys temporaries passed to coroutine parameters twice.
-template <typename T, typename Start>
-asio::awaitable<T> AwaitCallback(Start start) {
-  return asio::async_initiate<const asio::use_awaitable_t<>&, void(T)>(
-      [start = std::move(start)](auto handler) mutable {
-        auto executor = asio::get_associated_executor(handler);
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        start([shared, executor](T value) {
-          asio::post(executor,
-                     [shared, value = std::move(value)]() mutable { (*shared)(std::move(value)); });
-        });
-      },
-      asio::use_awaitable);
-}
+using server::AwaitCallback;
 
 asio::awaitable<hrana::RequestOutcome> Run(server::Stream& stream, server::Operation operation,
                                            server::RunSettings settings) {
