@@ -169,7 +169,10 @@ run_step() {
 }
 # step_line WORKLOAD: the line of that workload among the last step's.
 step_line() { grep -F "\"workload\":\"$1\"" <<<"$STEP_LINES" | tail -n 1 || true; }
-json_text() { sed -n "s/.*\"$2\":\"\(\([^\"\\\\]\|\\\\.\)*\)\".*/\1/p" <<<"$1"; }
+# json_text LINE FIELD: a string field of one of the client's JSON lines, with \" and \\ undone.
+json_text() {
+  sed -n "s/.*\"$2\":\"\(\([^\"\\\\]\|\\\\.\)*\)\".*/\1/p" <<<"$1" | sed 's/\\\(["\\]\)/\1/g'
+}
 
 # start_ns_server NAME: a fresh server on a fresh data directory and free ports, with namespaces
 # on; sets PORT, ADMIN_PORT, DB_DIR (the --db-path). Non-zero if it did not come up.
@@ -355,7 +358,7 @@ summary() {
       local field text
       for field in fork_error fork_rows_error writer_first_error first_error cp_error; do
         text="$(json_text "$line" "$field")"
-        [[ -z "$text" ]] || printf -- '- repetition %s, %s, %s %s: %s\n' \
+        [[ -z "$text" ]] || printf -- '- repetition %s, %s, %s %s: `%s`\n' \
           "$(json_number "$line" repetition)" "$(json_text "$line" label)" \
           "$(json_text "$line" workload)" "$field" "$text"
       done

@@ -146,7 +146,8 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
 std::unique_ptr<WorkerPool> Database::MakeReadWorkers() {
   // As many long reads at once as there are cores, and more as they wait: up to four per core.
   size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  return std::make_unique<WorkerPool>(cores, std::max<size_t>(8, 4 * cores), kLongReadNiceness);
+  // None at first: a namespace that never runs a long read costs no thread for it.
+  return std::make_unique<WorkerPool>(0, std::max<size_t>(8, 4 * cores), kLongReadNiceness);
 }
 
 std::unique_ptr<WorkerPool> Database::MakeDumpWorkers() {

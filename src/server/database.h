@@ -156,7 +156,8 @@ class Database {
   // Last: stopped (joined) first, while the pools its jobs use still exist.
   std::unique_ptr<WorkerPool> read_workers_ = MakeReadWorkers();
   std::unique_ptr<WorkerPool> dump_workers_ = MakeDumpWorkers();
-  std::unique_ptr<WorkerPool> stream_workers_ = std::make_unique<WorkerPool>(2, 256);
+  // Started as streams need them: an idle namespace holds only the writer's and the compactor's.
+  std::unique_ptr<WorkerPool> stream_workers_ = std::make_unique<WorkerPool>(0, 256);
 };
 
 }  // namespace edgelite::server

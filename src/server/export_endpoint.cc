@@ -3,7 +3,6 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <sqlite3.h>
 
 #include <atomic>
 #include <fstream>
@@ -11,6 +10,7 @@
 
 #include "hrana/json_codec.h"
 #include "server/body_pipe.h"
+#include "server/database_copy.h"
 #include "server/http_authorization.h"
 
 namespace edgelite::server {
@@ -33,30 +33,6 @@ HttpResponse ErrorResponse(int status, std::string_view message) {
   return HttpResponse::Json(status, hrana::json::EncodeRequestError(message));
 }
 
-// Copies the database as of one commit into `file`, marked journal_mode=DELETE.
-Status CopyDatabase(sqlite3* source, const std::filesystem::path& file) {
-  sqlite3* copy = nullptr;
-  int rc = sqlite3_open_v2(file.c_str(), &copy, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                           "unix");
-  auto fail = [&](std::string what) {
-    Status status = Status::Io(fmt::format("{}: {}", what, copy ? sqlite3_errmsg(copy) : "?"));
-    sqlite3_close_v2(copy);
-    return status;
-  };
-  if (rc != SQLITE_OK) return fail("cannot create the copy");
-  sqlite3_backup* backup = sqlite3_backup_init(copy, "main", source, "main");
-  if (!backup) return fail("cannot start the copy");
-  rc = sqlite3_backup_step(backup, -1);
-  sqlite3_backup_finish(backup);
-  if (rc != SQLITE_DONE) return fail("cannot copy the database");
-  // The source is a WAL database; the copy should open as a plain file.
-  if (sqlite3_exec(copy, "PRAGMA journal_mode=DELETE", nullptr, nullptr, nullptr) != SQLITE_OK) {
-    return fail("cannot set the copy's journal mode");
-  }
-  sqlite3_close_v2(copy);
-  return Status::Ok();
-}
-
 struct ExportJob {
   ExportJob(std::shared_ptr<BodyPipe> body, std::shared_ptr<Database> database,
             std::filesystem::path file)
@@ -70,19 +46,11 @@ struct ExportJob {
   }
 
   void Run() {
-    {
-      auto lease = database->readers().Acquire();
-      if (!lease.ok()) {
-        body->Fail(ErrorResponse(503, lease.status().message()));
-        return;
-      }
-      lease->ReleaseSnapshot();  // a snapshot of its own, as of now
-      Database::LongRead long_read = database->HoldLongRead();
-      if (Status copied = CopyDatabase(lease->get()->handle(), file); !copied.ok()) {
-        spdlog::warn("{}: export: {}", database->name(), copied.message());
-        body->Fail(ErrorResponse(500, copied.message()));
-        return;
-      }
+    if (Status copied = CopyDatabase(*database, file, CopyJournal::kDelete); !copied.ok()) {
+      spdlog::warn("{}: export: {}", database->name(), copied.message());
+      body->Fail(ErrorResponse(copied.kind() == ErrorKind::kUnavailable ? 503 : 500,
+                               copied.message()));
+      return;
     }
     std::ifstream in(file, std::ios::binary);
     std::string chunk(kChunkBytes, '\0');

@@ -3,7 +3,7 @@
 // SQLite's online backup on a pooled read connection, in one read transaction: it holds exactly
 // one commit, and writers keep committing meanwhile (WAL). It is written to a temporary file
 // on a dump worker, then streamed, so a slow client holds no read snapshot; the file says
-// journal_mode=DELETE, so it opens anywhere without a -wal beside it. The temporary file is
+// journal_mode=DELETE, so it opens anywhere without a -wal beside it (database_copy.h). The temporary file is
 // removed once sent, or when the client goes.
 #pragma once
 

@@ -286,6 +286,8 @@ HttpResponse AdminService::Fork(const std::string& from, const std::string& to,
   }
   auto forked = namespaces_->Fork(from, to, point);
   if (!forked.ok()) return Failure(forked.status());
+  // As of an earlier commit: which one it is.
+  if (!point.frame_no && !point.unix_millis) return HttpResponse::Json(200, "{}");
   return HttpResponse::Json(200, json::serialize(json::object{{"frame_no", forked->frame_no},
                                                               {"pages", forked->pages}}));
 }

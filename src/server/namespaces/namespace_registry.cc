@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <system_error>
 
+#include "server/database_copy.h"
 #include "server/namespaces/dump_loader.h"
 #include "server/namespaces/namespace_name.h"
 
@@ -250,7 +251,14 @@ Result<ForkOutcome> NamespaceRegistry::Fork(const std::string& from, const std::
   // Built aside, and moved into place only once complete.
   auto staging = MakeStaging();
   if (!staging.ok()) return staging.status();
-  auto outcome = WriteForkImage(*frames, point, *staging / "data");
+  // The newest commit: one pass over the pages (backup API). An earlier one: the log, replayed.
+  Result<ForkOutcome> outcome = ForkOutcome{};
+  if (!point.frame_no && !point.unix_millis) {
+    Status copied = CopyDatabase(**source, *staging / "data", CopyJournal::kWal);
+    if (!copied.ok()) outcome = copied;
+  } else {
+    outcome = WriteForkImage(*frames, point, *staging / "data");
+  }
   source->reset();
   if (!outcome.ok()) {
     std::error_code error;

@@ -55,8 +55,9 @@ class NamespaceRegistry {
   // Removes `name` and its files. Requests still running on it finish; its files go once the
   // last of them ends.
   Status Delete(const std::string& name);
-  // A new namespace `to` holding `from`'s content as of `point` (fork.h), with `from`'s config
-  // and a log of its own; `from` keeps serving meanwhile.
+  // A new namespace `to` holding `from`'s content as of `point` (fork.h; the newest commit when
+  // `point` is empty, then copied with database_copy.h and the outcome is empty), with `from`'s
+  // config and a log of its own; `from` keeps serving meanwhile.
   Result<ForkOutcome> Fork(const std::string& from, const std::string& to, const ForkPoint& point);
   Result<metadata::DatabaseConfig> Config(const std::string& name);
   Status SetConfig(const std::string& name, const metadata::DatabaseConfig& config);
