@@ -14,6 +14,29 @@ log() { printf '%s\n' "$*" >&2; }
 # sum_seconds A B ...: the sum, which may be fractional (bash arithmetic is integer only).
 sum_seconds() { awk 'BEGIN { s = 0; for (i = 1; i < ARGC; i++) s += ARGV[i]; print s }' "$@"; }
 
+# For scripts that run each measuring step in the background and wait for it (so that Ctrl-C or
+# a TERM reaches their trap at once rather than when the step ends), with STEP_PID set meanwhile:
+# stop_step stops the step in flight, and cleanup_with_step, their EXIT trap, does that before
+# cleanup stops the servers and removes the scratch directory.
+STEP_PID=""
+stop_step() {
+  [[ -n "$STEP_PID" ]] || return 0
+  kill -TERM "$STEP_PID" 2>/dev/null || true
+  wait "$STEP_PID" 2>/dev/null || true
+  STEP_PID=""
+}
+cleanup_with_step() {
+  local status=$?
+  # errexit off: the subshell below only hands the exit status on to cleanup.
+  set +e
+  stop_step
+  (exit "$status")
+  cleanup
+}
+
+# build_line FILE: the file, when it was built and its hash, for a summary to name the build.
+build_line() { echo "$1, built $(date -u -r "$1" +%FT%TZ), sha256 $(sha256sum "$1" | cut -c1-16)"; }
+
 declare -A SERVER_PID=()      # server name -> PID of the process this script started
 declare -A SERVER_PORT=()     # server name -> user port, only for servers that came up and set up
 declare -A SERVER_COMMAND=()  # server name -> start command (shell-quoted), for restarts

@@ -103,28 +103,10 @@ log "  REPETITIONS=$REPETITIONS NAMESPACES=$NAMESPACES MAX_ACTIVE_NAMESPACES=$MA
 log "  DB_MEGABYTES=$DB_MEGABYTES WRITERS=$WRITERS BEFORE_SECONDS=$BEFORE_SECONDS"
 log "  RESULTS_DIR=$RESULTS_DIR"
 
-# Every client step runs in the background and is waited for (run_step), so that Ctrl-C or a TERM
-# reaches the trap at once; the trap stops the step by its PID before lib.sh's cleanup stops the
-# servers and removes the scratch directory.
-STEP_PID=""
-stop_step() {
-  [[ -n "$STEP_PID" ]] || return 0
-  kill -TERM "$STEP_PID" 2>/dev/null || true
-  wait "$STEP_PID" 2>/dev/null || true
-  STEP_PID=""
-}
-ns_cleanup() {
-  local status=$?
-  set +e
-  stop_step
-  (exit "$status")
-  cleanup
-}
-trap ns_cleanup EXIT
+trap cleanup_with_step EXIT
 
 # A private copy of the edgelite binary (the build tree may be relinked while this runs).
 mkdir -p "$WORK_DIR/bin"
-build_line() { echo "$1, built $(date -u -r "$1" +%FT%TZ), sha256 $(sha256sum "$1" | cut -c1-16)"; }
 EDGELITE_BUILD="$(build_line "$EDGELITE_BIN")"
 cp "$EDGELITE_BIN" "$WORK_DIR/bin/edgelite"
 EDGELITE_BIN="$WORK_DIR/bin/edgelite"

@@ -102,32 +102,12 @@ for binary in "$SDK_BENCH_BIN" "$RAW_BENCH_BIN" "$EDGELITE_BIN"; do
 done
 bench_init
 
-# Every measuring program runs in the background and is waited for (run_step), so that Ctrl-C or
-# a TERM reaches this script's trap at once rather than when the step ends; the trap stops the
-# step by its PID (timeout passes the signal on to the program and to the writer it started)
-# before lib.sh's cleanup stops the servers and removes the scratch directory.
-STEP_PID=""
-stop_step() {
-  [[ -n "$STEP_PID" ]] || return 0
-  kill -TERM "$STEP_PID" 2>/dev/null || true
-  wait "$STEP_PID" 2>/dev/null || true
-  STEP_PID=""
-}
-sdk_cleanup() {
-  local status=$?
-  # errexit off: the subshell below only hands the exit status on to lib.sh's cleanup.
-  set +e
-  stop_step
-  (exit "$status")
-  cleanup
-}
-trap sdk_cleanup EXIT
+trap cleanup_with_step EXIT
 
 # Private copies of the binaries under test (the build tree may be relinked while this runs, and
 # the summary names the builds). The SDK programs find the copied libedgelite.so through
 # LD_LIBRARY_PATH, which overrides the build tree's RUNPATH.
 mkdir -p "$WORK_DIR/bin"
-build_line() { echo "$1, built $(date -u -r "$1" +%FT%TZ), sha256 $(sha256sum "$1" | cut -c1-16)"; }
 SDK_LIBRARY="$(dirname "$(readlink -f "$SDK_BENCH_BIN")")/../src/libedgelite.so.0"
 if [[ ! -e "$SDK_LIBRARY" ]]; then
   SDK_LIBRARY="$(ldd "$SDK_BENCH_BIN" | sed -n 's/.*libedgelite\.so\.0 => \([^ ]*\).*/\1/p')"

@@ -849,16 +849,35 @@ TEST_P(SdkReplicaTest, ADatabaseWithALiveStreamOpenIsDestroyedPromptly) {
 INSTANTIATE_TEST_SUITE_P(Primaries, SdkReplicaTest,
                          testing::Values(Primary::kEdgelite, Primary::kSqld), PrimaryName);
 
-TEST(SdkLocalTest, ALocalFileRunsStatementsAndPreparedOnes) {
-  auto directory =
-      std::filesystem::temp_directory_path() / ("edgelite-sdk-local-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(directory);
-  {
-    auto database = Database::OpenLocal((directory / "local.db").string());
+// A local-mode database in a directory of its own, removed after the test.
+class SdkLocalTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ = std::filesystem::temp_directory_path() /
+                 ("edgelite-sdk-local-" + std::to_string(::getpid()) + "-" +
+                  testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(directory_);
+    auto database = Database::OpenLocal((directory_ / "local.db").string());
     ASSERT_TRUE(database.ok()) << database.status().message();
-    auto connection = (*database)->Connect();
+    database_ = std::move(database).value();
+    auto connection = database_->Connect();
     ASSERT_TRUE(connection.ok());
-    Connection& db = **connection;
+    connection_ = std::move(connection).value();
+  }
+  void TearDown() override {
+    connection_.reset();
+    database_.reset();
+    std::filesystem::remove_all(directory_);
+  }
+
+  std::filesystem::path directory_;
+  std::unique_ptr<Database> database_;
+  std::unique_ptr<Connection> connection_;
+};
+
+TEST_F(SdkLocalTest, ALocalFileRunsStatementsAndPreparedOnes) {
+  {
+    Connection& db = *connection_;
     ASSERT_TRUE(db.ExecuteScript("CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT);"
                                  "INSERT INTO t VALUES (1, 'one'), (2, 'two');")
                     .ok());
@@ -870,21 +889,13 @@ TEST(SdkLocalTest, ALocalFileRunsStatementsAndPreparedOnes) {
       EXPECT_EQ(std::get<std::string>(rows->rows[0][0]), k == 1 ? "one" : "two");
     }
     EXPECT_EQ(db.Execute("SELECT 1; SELECT 2").status().kind(), ErrorKind::kSqlError);
-    EXPECT_FALSE((*database)->Sync().ok());  // not a replica
+    EXPECT_FALSE(database_->Sync().ok());  // not a replica
   }
-  std::filesystem::remove_all(directory);
 }
 
-TEST(SdkLocalTest, RowsReusedAcrossRunsHoldOnlyTheLatestResult) {
-  auto directory = std::filesystem::temp_directory_path() /
-                   ("edgelite-sdk-local-reuse-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(directory);
+TEST_F(SdkLocalTest, RowsReusedAcrossRunsHoldOnlyTheLatestResult) {
   {
-    auto database = Database::OpenLocal((directory / "local.db").string());
-    ASSERT_TRUE(database.ok()) << database.status().message();
-    auto connection = (*database)->Connect();
-    ASSERT_TRUE(connection.ok());
-    Connection& db = **connection;
+    Connection& db = *connection_;
     ASSERT_TRUE(db.ExecuteScript("CREATE TABLE t(g INTEGER, v);"
                                  "INSERT INTO t VALUES (1, 10), (1, 'a long text that is not inline'),"
                                  "  (1, NULL), (2, x'00ff'), (3, 2.5);")
@@ -924,7 +935,6 @@ TEST(SdkLocalTest, RowsReusedAcrossRunsHoldOnlyTheLatestResult) {
     // A failing run reports its error.
     EXPECT_FALSE((*select)->Execute(Params{}, &rows).ok());
   }
-  std::filesystem::remove_all(directory);
 }
 
 }  // namespace
