@@ -360,8 +360,23 @@ TEST_F(NamespacesTest, StatsAndMetricsCountAKnownWorkloadAndSurviveARestart) {
   ASSERT_EQ(Execute("UPDATE t SET v = 'y' WHERE n <= 5", "/db/metered/v2/pipeline").status, 200);
   ASSERT_EQ(Execute("SELECT * FROM t", "/db/metered/v2/pipeline").status, 200);
 
+  // A replica pulls the log: the frames it got count as replicated.
+  client::ReplicationClientOptions replica_options;
+  replica_options.base_url =
+      "http://127.0.0.1:" + std::to_string(server_->port()) + "/db/metered/";
+  client::ReplicationClient replica(replica_options);
+  ASSERT_TRUE(replica.Hello().ok());
+  auto pulled = replica.BatchLogEntries(0);
+  ASSERT_TRUE(pulled.ok()) << pulled.status().message();
+  auto* frames = std::get_if<std::vector<replication::LogFrame>>(&*pulled);
+  ASSERT_TRUE(frames && !frames->empty());
+
   HttpResponse stats = Admin("GET", "/v1/namespaces/metered/stats");
   ASSERT_EQ(stats.status, 200) << stats.body;
+  EXPECT_NE(stats.body.find("\"embedded_replica_frames_replicated\":" +
+                            std::to_string(frames->size())),
+            std::string::npos)
+      << stats.body;
   // 10 inserts and 5 updates written; the CREATE counts one read (nothing read or written).
   EXPECT_NE(stats.body.find(R"("rows_written_count":15)"), std::string::npos) << stats.body;
   EXPECT_NE(stats.body.find(R"("query_count":13)"), std::string::npos) << stats.body;

@@ -3,7 +3,9 @@
 // stmt_executor.cc: stock SQLite has no rows-read counter, so rows returned plus rows a full
 // scan stepped over), statements and their time, the ten heaviest and the ten slowest
 // statements, writes delegated by embedded replicas and frames served to replicas. A statement
-// that read and wrote nothing counts as one row read, as sqld bills it.
+// that read and wrote nothing counts as one row read, as sqld bills it. Statements are counted as
+// they complete: one in a group commit that is re-run alone (after another member failed) counts
+// twice, so the figures are approximate in the way libSQL's are.
 //
 // The counters are kept in `stats.json` beside the database (the same JSON as the stats
 // endpoint, as sqld), loaded when the namespace is first used and saved now and then, so they

@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "common/base64.h"
+#include "server/metrics/namespace_stats.h"
 
 namespace edgelite::replication {
 
@@ -143,6 +143,11 @@ asio::awaitable<HttpResponse> GrpcRoutes::Handle(HttpRequest request, std::strin
   call.frames = target.frames;
   call.namespace_name = database->name();
   call.owner = database;
+  if (server::NamespaceStats* stats = database->stats()) {
+    call.on_frames_sent = [stats, database](uint64_t frames) {
+      stats->RecordFramesReplicated(frames);
+    };
+  }
   if (const std::string* token = request.Header("x-session-token")) call.session_token = *token;
   call.peer_address = std::move(peer_address);
 

@@ -22,12 +22,13 @@ using server::GrpcStatus;
 
 server::GrpcReply<std::shared_ptr<LogEntriesStream>> LogEntriesStream::Open(
     FrameSource& source, uint64_t from, std::string replica,
-    std::chrono::milliseconds idle_renewal, std::shared_ptr<const void> source_owner) {
+    std::chrono::milliseconds idle_renewal, std::shared_ptr<const void> source_owner,
+    std::function<void(uint64_t frames)> on_frames_sent) {
   auto first = ReadFrameMessages(source, from, kFramesPerRead);
   if (auto* status = std::get_if<GrpcStatus>(&first)) return *status;
   std::shared_ptr<LogEntriesStream> stream(
       new LogEntriesStream(source, from, std::move(replica), idle_renewal,
-                           std::move(source_owner)));
+                           std::move(source_owner), std::move(on_frames_sent)));
   stream->unsent_ = stream->EncodeBatch(std::get<std::vector<wal_log::Frame>>(first));
   // Held weakly: a commit must not keep a stream that its listener has let go.
   stream->commits_ =
@@ -43,6 +44,7 @@ std::string LogEntriesStream::EncodeBatch(const std::vector<wal_log::Frame>& mes
     framed += server::EncodeDataFrame(message.SerializeAsString());
   }
   next_frame_no_ += messages.size();  // gapless: ReadFrameMessages checked it
+  if (on_frames_sent_ && !messages.empty()) on_frames_sent_(messages.size());
   return framed;
 }
 

@@ -59,7 +59,8 @@ class LogEntriesStream : public server::StreamedBody,
   static server::GrpcReply<std::shared_ptr<LogEntriesStream>> Open(
       FrameSource& source, uint64_t from, std::string replica,
       std::chrono::milliseconds idle_renewal = kIdleRenewal,
-      std::shared_ptr<const void> source_owner = nullptr);
+      std::shared_ptr<const void> source_owner = nullptr,
+      std::function<void(uint64_t frames)> on_frames_sent = nullptr);
   ~LogEntriesStream() override;
 
   boost::asio::awaitable<Piece> Next() override;
@@ -68,8 +69,10 @@ class LogEntriesStream : public server::StreamedBody,
 
  private:
   LogEntriesStream(FrameSource& source, uint64_t from, std::string replica,
-                   std::chrono::milliseconds idle_renewal, std::shared_ptr<const void> source_owner)
+                   std::chrono::milliseconds idle_renewal, std::shared_ptr<const void> source_owner,
+                   std::function<void(uint64_t frames)> on_frames_sent)
       : source_owner_(std::move(source_owner)),
+        on_frames_sent_(std::move(on_frames_sent)),
         source_(source),
         replica_(std::move(replica)),
         idle_renewal_(idle_renewal),
@@ -88,6 +91,7 @@ class LogEntriesStream : public server::StreamedBody,
   void Resume();
 
   std::shared_ptr<const void> source_owner_;  // keeps `source_` alive (its namespace loaded)
+  std::function<void(uint64_t frames)> on_frames_sent_;  // may be null
   FrameSource& source_;
   CommitSubscription commits_;
   const std::string replica_;

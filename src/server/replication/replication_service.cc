@@ -87,6 +87,7 @@ server::GrpcReply<wal_log::Frames> ReplicationService::BatchLogEntries(
   for (wal_log::Frame& frame : std::get<std::vector<wal_log::Frame>>(batch)) {
     *response.add_frames() = std::move(frame);
   }
+  if (call.on_frames_sent) call.on_frames_sent(uint64_t(response.frames_size()));
   return response;
 }
 
@@ -96,7 +97,7 @@ server::GrpcReply<std::shared_ptr<LogEntriesStream>> ReplicationService::LogEntr
   return LogEntriesStream::Open(
       *call.frames, offset.next_offset(),
       fmt::format("{} (namespace {})", call.peer_address, call.namespace_name),
-      LogEntriesStream::kIdleRenewal, call.owner);
+      LogEntriesStream::kIdleRenewal, call.owner, call.on_frames_sent);
 }
 
 server::GrpcStream<wal_log::Frame> ReplicationService::Snapshot(const ReplicationCall& call,
@@ -117,13 +118,14 @@ server::GrpcStream<wal_log::Frame> ReplicationService::Snapshot(const Replicatio
     return stream;
   }
   SnapshotCursor& cursor = *std::get<std::unique_ptr<SnapshotCursor>>(*opened);
-  auto emit = [&stream](const LogFrame& frame) {
+  auto emit = [&stream, &call](const LogFrame& frame) {
     auto encoded = EncodeFrameMessage(frame);
     if (!encoded.ok()) {
       stream.status = InternalStatus(encoded.status());
       return false;
     }
     stream.messages.push_back(std::move(encoded).value());
+    if (call.on_frames_sent) call.on_frames_sent(1);
     return true;
   };
   // One frame is held back: only the last one, known once the cursor is exhausted, carries the
