@@ -383,7 +383,13 @@ Result<RecordHeader> FrameLog::WriteRecord(Segment& segment, uint64_t first_fram
   const uint32_t lock_page = LockPageNumber(page_size);
   const uint64_t start = segment.size;
   std::vector<uint8_t>& buffer = record_buffer_;
-  buffer.resize(std::max<size_t>(kWriteBufferBytes, kRecordHeaderSize + 4 + page_size));
+  // As large as the record, up to kWriteBufferBytes, and never shrunk: a database that only ever
+  // wrote small transactions keeps a small buffer (an open, idle namespace costs little memory).
+  size_t record_bytes =
+      kRecordHeaderSize + size_t(info.frame_count) * (4 + page_size) + kRecordTrailerSize;
+  size_t wanted =
+      std::clamp(record_bytes, size_t(kRecordHeaderSize + 4 + page_size), kWriteBufferBytes);
+  if (buffer.size() < wanted) buffer.resize(wanted);
   size_t used = kRecordHeaderSize;
   EncodeRecordHeader(header, buffer.data());
   uint64_t written = 0;  // bytes of the record already in the file
