@@ -542,5 +542,69 @@ TEST(NamespaceAuthTest, ANamespacesOwnJwtKeyReplacesTheServersForIt) {
   std::filesystem::remove_all(directory);
 }
 
+// A token scoped to some namespaces (sqld's `p` claims, or the older `id`) reaches those and no
+// other: another namespace answers as if it did not exist (404, not 403), over HTTP and gRPC-web.
+TEST(NamespaceAuthTest, TokenScopesReachOnlyTheirNamespacesOverHttpAndGrpcWeb) {
+  const auth::test::KeyPair key = auth::test::GenerateKeyPair();
+  const std::filesystem::path directory = std::filesystem::temp_directory_path() /
+                                          ("edgelite-ns-scopes-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(directory);
+  std::filesystem::create_directories(directory / "server");
+  std::ofstream(directory / "key.pub") << auth::test::RawKeyText(key.public_key);
+  auto admin_port = FreeLoopbackPort();
+  ASSERT_TRUE(admin_port.ok());
+  auto server = ServerProcess::StartIn(
+      directory / "server", {"--enable-namespaces", "--auth-jwt-key-file",
+                             (directory / "key.pub").string(), "--admin-listen-addr",
+                             "127.0.0.1:" + std::to_string(*admin_port)});
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  for (const char* name : {"alpha", "beta"}) {
+    auto created = SendRequest(*admin_port, "POST",
+                               std::string("/v1/namespaces/") + name + "/create", "{}");
+    ASSERT_TRUE(created.ok() && created->status == 200);
+  }
+  auto run = [&](std::string_view ns, const std::string& token, std::string_view sql) {
+    auto connection = HttpConnection::Open((*server)->port());
+    EXPECT_TRUE(connection.ok());
+    std::string body = R"({"requests":[{"type":"execute","stmt":{"sql":")" + std::string(sql) +
+                       R"("}}]})";
+    std::string request = "POST /db/" + std::string(ns) +
+                          "/v2/pipeline HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                          token + "\r\nContent-Length: " + std::to_string(body.size()) +
+                          "\r\n\r\n" + body;
+    EXPECT_TRUE(connection->Send(request).ok());
+    auto response = connection->ReadResponse();
+    return response.ok() ? std::move(response).value() : HttpResponse{};
+  };
+  const std::string alpha_rw = auth::test::SignToken(key, R"({"p":{"rw":{"ns":["alpha"]}}})");
+  const std::string alpha_ro = auth::test::SignToken(key, R"({"p":{"ro":{"ns":["alpha"]}}})");
+  const std::string beta_id = auth::test::SignToken(key, R"({"id":"beta"})");
+
+  EXPECT_EQ(run("alpha", alpha_rw, "CREATE TABLE t(x)").status, 200);
+  HttpResponse other = run("beta", alpha_rw, "SELECT 1");
+  EXPECT_EQ(other.status, 404);
+  EXPECT_NE(other.body.find("Namespace `beta` doesn't exist"), std::string::npos) << other.body;
+  HttpResponse read_only = run("alpha", alpha_ro, "INSERT INTO t VALUES (1)");
+  EXPECT_NE(read_only.body.find("Write permission"), std::string::npos) << read_only.body;
+  EXPECT_EQ(run("alpha", alpha_ro, "SELECT count(*) FROM t").status, 200);
+  EXPECT_EQ(run("beta", beta_id, "SELECT 1").status, 200);
+  EXPECT_EQ(run("alpha", beta_id, "SELECT 1").status, 404);
+
+  // gRPC-web (what embedded replicas use): the same answers.
+  client::ReplicationClientOptions options;
+  options.base_url = "http://127.0.0.1:" + std::to_string((*server)->port()) + "/db/beta/";
+  options.auth_token = alpha_rw;
+  client::ReplicationClient refused(options);
+  auto hello = refused.Hello();
+  ASSERT_FALSE(hello.ok());
+  EXPECT_NE(hello.status().message().find("NAMESPACE_DOESNT_EXIST"), std::string::npos)
+      << hello.status().message();
+  options.base_url = "http://127.0.0.1:" + std::to_string((*server)->port()) + "/db/alpha/";
+  client::ReplicationClient allowed(options);
+  EXPECT_TRUE(allowed.Hello().ok());
+  server->reset();
+  std::filesystem::remove_all(directory);
+}
+
 }  // namespace
 }  // namespace edgelite::integration
