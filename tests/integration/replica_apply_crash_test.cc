@@ -267,6 +267,12 @@ TEST_F(ReplicaApplyCrashTest, KilledAppliersLeaveAPrefixAndReapplyingConverges) 
       // unpublished transaction is gone, which the recorded position allows for.
       sqlite3_close(held);
     }
+    // Killed before it created the file (after a finished round the replica starts from nothing
+    // again): nothing was applied, and nothing may have been recorded.
+    if (!held && !std::filesystem::exists(replica())) {
+      EXPECT_EQ(recorded, -1) << "a position was recorded for a replica that does not exist";
+      continue;
+    }
     sqlite3* fresh = Connect();
     EXPECT_EQ(Query(fresh, "PRAGMA integrity_check"), "ok");
     auto seen = StateOf(fresh);
