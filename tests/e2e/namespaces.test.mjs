@@ -9,7 +9,8 @@
 // of two namespaces (first sync, write forwarding, read-your-writes); the `x-namespace` / `x-namespace-bin`
 // headers; an unknown namespace (404 `Namespace `x` doesn't exist`, and what each client makes of it); drizzle-orm
 // on one namespace; a deleted namespace refusing every later request while the others keep working; a namespace
-// deleted while a WebSocket still holds it, created again at once (a new, empty database).
+// deleted while a WebSocket still holds it (that client's statements refused, the name created again at once and
+// served once the client lets go); tokens scoped to one namespace (`p` claims) over HTTP and WebSocket.
 // Only edgelite is started here: the admin flags and the data layout differ from sqld's.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -18,7 +19,15 @@ import { createClient } from '@libsql/client';
 import { count, eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/libsql';
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { SERVER_KINDS, freePort, makeTempDir, removeTempDir, startServer } from './lib/server.mjs';
+import {
+  SERVER_KINDS,
+  freePort,
+  makeJwtKey,
+  makeTempDir,
+  mintJwt,
+  removeTempDir,
+  startServer,
+} from './lib/server.mjs';
 import { rejection } from './lib/util.mjs';
 
 const ADMIN_KEY = 'e2e-namespaces-admin-key';
@@ -413,5 +422,62 @@ describe(
       assert.deepEqual(await rowsOf(delta, 'SELECT id, label FROM items'), [[1, 'reborn']]);
       assert.deepEqual(await rowsOf(open({ url: nsUrl('alpha') }), ITEMS), ALPHA_ITEMS);
     });
+  },
+);
+
+// A token scoped to one namespace reaches it over HTTP and WebSocket, and no other: the other answers as if it did
+// not exist, whichever transport asks.
+describe(
+  'edgelite: namespace-scoped tokens',
+  { skip: !SERVER_KINDS.includes('edgelite') && 'E2E_SERVERS excludes edgelite', timeout: 60_000 },
+  () => {
+    const keyDir = makeTempDir('ns-jwt');
+    const key = makeJwtKey(keyDir);
+    let server;
+    let adminPort;
+    const clients = [];
+    const open = (config) => {
+      const client = createClient(config);
+      clients.push(client);
+      return client;
+    };
+    const url = (name, scheme) => `${scheme}://127.0.0.1:${server.port}/db/${name}/`;
+
+    before(async () => {
+      adminPort = await freePort();
+      server = await startServer('edgelite', {
+        jwtKeyFile: key.publicKeyFile,
+        extraArgs: ['--enable-namespaces', '--admin-listen-addr', `127.0.0.1:${adminPort}`],
+      });
+      const adminListening = `listening for admin HTTP connections on 127.0.0.1:${adminPort}`;
+      await server.waitForOutput((line) => line.includes(adminListening), { what: 'the admin listener' });
+      for (const name of ['alpha', 'beta']) {
+        const res = await fetch(`http://127.0.0.1:${adminPort}/v1/namespaces/${name}/create`, {
+          method: 'POST',
+          body: '{}',
+        });
+        assert.equal(res.status, 200);
+      }
+    });
+    after(async () => {
+      for (const client of clients) client.close();
+      await server?.stop();
+      removeTempDir(keyDir);
+    });
+
+    for (const scheme of ['http', 'ws']) {
+      it(`over ${scheme}`, async () => {
+        const alphaOnly = mintJwt(key.privateKey, { p: { rw: { ns: ['alpha'] } } });
+        const alpha = open({ url: url('alpha', scheme), authToken: alphaOnly });
+        const table = `t_${scheme}`;
+        await alpha.execute(`CREATE TABLE ${table} (x)`);
+        await alpha.execute(`INSERT INTO ${table} VALUES (1)`);
+        assert.deepEqual((await alpha.execute(`SELECT count(*) AS n FROM ${table}`)).rows[0].n, 1);
+        const beta = open({ url: url('beta', scheme), authToken: alphaOnly });
+        const refused = await rejection(beta.execute('SELECT 1'));
+        const expected = scheme === 'http' ? /HTTP status 404/ : /Namespace `beta` doesn't exist/;
+        assert.match(`${refused.message} ${refused.cause?.message ?? ''}`, expected);
+      });
+    }
   },
 );
