@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "client/http_client.h"
+#include "common/byte_size.h"
 #include "server/database.h"
 #include "server/hrana_http_service.h"
 #include "server/http_server.h"
@@ -60,31 +61,6 @@ Result<std::string> FetchDump(const std::string& url) {
   return std::move(response->body);
 }
 
-// "10MB", "512KB", "1GB" or a plain byte count, as sqld accepts them.
-std::optional<size_t> ParseSize(std::string text) {
-  for (char& c : text) c = char(std::toupper(static_cast<unsigned char>(c)));
-  size_t multiplier = 1;
-  for (auto [suffix, factor] : {std::pair{"KB", 1000ul},
-                                {"MB", 1000ul * 1000},
-                                {"GB", 1000ul * 1000 * 1000},
-                                {"KIB", 1024ul},
-                                {"MIB", 1024ul * 1024},
-                                {"GIB", 1024ul * 1024 * 1024},
-                                {"B", 1ul}}) {
-    std::string_view view(text);
-    if (view.ends_with(suffix)) {
-      text.resize(text.size() - std::string_view(suffix).size());
-      multiplier = factor;
-      break;
-    }
-  }
-  if (text.empty()) return std::nullopt;
-  for (char c : text) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
-  }
-  return std::stoull(text) * multiplier;
-}
-
 std::optional<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
@@ -118,7 +94,7 @@ int Serve(ServeOptions& options) {
     return 2;
   }
   if (!options.max_response_size.empty()) {
-    auto size = ParseSize(options.max_response_size);
+    auto size = ParseByteSize(options.max_response_size);
     if (!size) {
       spdlog::error("--max-response-size '{}' is not a size like 10MB", options.max_response_size);
       return 2;

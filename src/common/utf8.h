@@ -25,4 +25,19 @@ inline bool StartsWellFormed(std::string_view text) {
   return well_formed;
 }
 
+// Whether all of `text` is well-formed.
+inline bool IsWellFormed(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    bool well_formed = false;
+    i += ExamineSequence(reinterpret_cast<const unsigned char*>(text.data()) + i, text.size() - i,
+                         well_formed);
+    if (!well_formed) return false;
+  }
+  return true;
+}
+
 }  // namespace edgelite::utf8

@@ -38,11 +38,8 @@ namespace {
 // A request for a namespace that does not exist or is not named properly.
 HttpResponse NamespaceRefusal(const Status& status, bool grpc) {
   if (grpc) return replication::GrpcRoutes::Refusal(status);
-  int code = status.kind() == ErrorKind::kNotFound          ? 404
-             : status.kind() == ErrorKind::kInvalidArgument ? 400
-             : status.kind() == ErrorKind::kUnavailable     ? 503
-                                                            : 500;
-  return HttpResponse::Json(code, hrana::json::EncodeRequestError(status.message()));
+  return HttpResponse::Json(HttpStatusFor(status),
+                            hrana::json::EncodeRequestError(status.message()));
 }
 
 constexpr std::string_view kVersionText = "edgelite " EDGELITE_VERSION;

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "edgelite/status.h"
+
 namespace edgelite::server {
 
 class StreamedBody;
@@ -49,5 +51,27 @@ struct HttpResponse {
   }
   static HttpResponse Empty(int status) { return HttpResponse{status, "", "", {}}; }
 };
+
+// The HTTP status of a failure of the kind of `status` (400 for what the caller got wrong, 404 for
+// what does not exist, 413 for a limit, 503 for try-again, 500 for the rest).
+inline int HttpStatusFor(const Status& status) {
+  switch (status.kind()) {
+    case ErrorKind::kInvalidArgument:
+    case ErrorKind::kSqlError:
+      return 400;
+    case ErrorKind::kUnauthenticated:
+      return 401;
+    case ErrorKind::kPermissionDenied:
+      return 403;
+    case ErrorKind::kNotFound:
+      return 404;
+    case ErrorKind::kResourceExhausted:
+      return 413;
+    case ErrorKind::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
 
 }  // namespace edgelite::server

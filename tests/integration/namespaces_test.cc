@@ -494,116 +494,112 @@ TEST_F(NamespacesTest, ExportSendsAPlainSqliteFileWhileWritersRun) {
   EXPECT_TRUE(!std::filesystem::exists(scratch) || std::filesystem::is_empty(scratch));
 }
 
-// A namespace with a JWT key of its own takes tokens signed with that key and no others; the
-// server's key still rules the other namespaces, and a token never reaches another database.
-TEST(NamespaceAuthTest, ANamespacesOwnJwtKeyReplacesTheServersForIt) {
-  const auth::test::KeyPair server_key = auth::test::GenerateKeyPair();
-  const auth::test::KeyPair own_key = auth::test::GenerateKeyPair();
-  const std::filesystem::path directory =
-      std::filesystem::temp_directory_path() / ("edgelite-ns-auth-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(directory);
-  std::filesystem::create_directories(directory / "server");
-  std::ofstream(directory / "key.pub") << auth::test::RawKeyText(server_key.public_key);
-  auto admin_port = FreeLoopbackPort();
-  ASSERT_TRUE(admin_port.ok());
-  auto server = ServerProcess::StartIn(
-      directory / "server", {"--enable-namespaces", "--auth-jwt-key-file",
-                             (directory / "key.pub").string(), "--admin-listen-addr",
-                             "127.0.0.1:" + std::to_string(*admin_port)});
-  ASSERT_TRUE(server.ok()) << server.status().message();
-  auto admin = [&](std::string_view target, std::string body) {
-    auto response = SendRequest(*admin_port, "POST", target, body);
+// A server with namespaces that takes JWTs signed by `server_key_`, and an admin port.
+class NamespaceAuthTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ = std::filesystem::temp_directory_path() /
+                 ("edgelite-ns-auth-" + std::to_string(::getpid()) + "-" +
+                  testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(directory_);
+    std::filesystem::create_directories(directory_ / "server");
+    std::ofstream(directory_ / "key.pub") << auth::test::RawKeyText(server_key_.public_key);
+    auto admin_port = FreeLoopbackPort();
+    ASSERT_TRUE(admin_port.ok());
+    admin_port_ = *admin_port;
+    auto server = ServerProcess::StartIn(
+        directory_ / "server", {"--enable-namespaces", "--auth-jwt-key-file",
+                                (directory_ / "key.pub").string(), "--admin-listen-addr",
+                                "127.0.0.1:" + std::to_string(admin_port_)});
+    ASSERT_TRUE(server.ok()) << server.status().message();
+    server_ = std::move(server).value();
+  }
+  void TearDown() override {
+    server_.reset();
+    std::filesystem::remove_all(directory_);
+  }
+
+  int Admin(std::string_view target, std::string body) {
+    auto response = SendRequest(admin_port_, "POST", target, body);
     EXPECT_TRUE(response.ok());
     return response.ok() ? response->status : 0;
-  };
-  EXPECT_EQ(admin("/v1/namespaces/own/create", R"({"jwt_key": "not a key"})"), 400);
-  ASSERT_EQ(admin("/v1/namespaces/own/create",
-                  "{\"jwt_key\": \"" + auth::test::RawKeyText(own_key.public_key) + "\"}"),
-            200);
-  auto status_of = [&](std::string_view target, const std::string& token) {
-    auto connection = HttpConnection::Open((*server)->port());
+  }
+  // `sql` through Hrana v2 on namespace `ns` (by path) with `token`.
+  HttpResponse Run(std::string_view ns, const std::string& token, std::string_view sql) {
+    auto connection = HttpConnection::Open(server_->port());
     EXPECT_TRUE(connection.ok());
-    std::string body = R"({"requests":[{"type":"execute","stmt":{"sql":"SELECT 1"}}]})";
-    std::string request = "POST " + std::string(target) +
+    if (!connection.ok()) return {};
+    std::string body = R"({"requests":[{"type":"execute","stmt":{"sql":")" + std::string(sql) +
+                       R"("}}]})";
+    std::string target = ns.empty() ? "/v2/pipeline" : "/db/" + std::string(ns) + "/v2/pipeline";
+    std::string request = "POST " + target +
                           " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token +
                           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
                           body;
     EXPECT_TRUE(connection->Send(request).ok());
     auto response = connection->ReadResponse();
-    return response.ok() ? response->status : 0;
-  };
+    return response.ok() ? std::move(response).value() : HttpResponse{};
+  }
+  std::string BaseUrl(std::string_view ns) const {
+    return "http://127.0.0.1:" + std::to_string(server_->port()) + "/db/" + std::string(ns) + "/";
+  }
+
+  const auth::test::KeyPair server_key_ = auth::test::GenerateKeyPair();
+  std::filesystem::path directory_;
+  uint16_t admin_port_ = 0;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+// A namespace with a JWT key of its own takes tokens signed with that key and no others; the
+// server's key still rules the other namespaces, and a token never reaches another database.
+TEST_F(NamespaceAuthTest, ANamespacesOwnJwtKeyReplacesTheServersForIt) {
+  const auth::test::KeyPair own_key = auth::test::GenerateKeyPair();
+  EXPECT_EQ(Admin("/v1/namespaces/own/create", R"({"jwt_key": "not a key"})"), 400);
+  ASSERT_EQ(Admin("/v1/namespaces/own/create",
+                  "{\"jwt_key\": \"" + auth::test::RawKeyText(own_key.public_key) + "\"}"),
+            200);
   const std::string own_token = auth::test::SignToken(own_key, R"({"a":"rw"})");
-  const std::string server_token = auth::test::SignToken(server_key, R"({"a":"rw"})");
-  EXPECT_EQ(status_of("/db/own/v2/pipeline", own_token), 200);
-  EXPECT_EQ(status_of("/db/own/v2/pipeline", server_token), 401);
-  EXPECT_EQ(status_of("/v2/pipeline", server_token), 200);
-  EXPECT_EQ(status_of("/v2/pipeline", own_token), 401);
-  server->reset();
-  std::filesystem::remove_all(directory);
+  const std::string server_token = auth::test::SignToken(server_key_, R"({"a":"rw"})");
+  EXPECT_EQ(Run("own", own_token, "SELECT 1").status, 200);
+  EXPECT_EQ(Run("own", server_token, "SELECT 1").status, 401);
+  EXPECT_EQ(Run("", server_token, "SELECT 1").status, 200);
+  EXPECT_EQ(Run("", own_token, "SELECT 1").status, 401);
 }
 
 // A token scoped to some namespaces (sqld's `p` claims, or the older `id`) reaches those and no
 // other: another namespace answers as if it did not exist (404, not 403), over HTTP and gRPC-web.
-TEST(NamespaceAuthTest, TokenScopesReachOnlyTheirNamespacesOverHttpAndGrpcWeb) {
-  const auth::test::KeyPair key = auth::test::GenerateKeyPair();
-  const std::filesystem::path directory = std::filesystem::temp_directory_path() /
-                                          ("edgelite-ns-scopes-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(directory);
-  std::filesystem::create_directories(directory / "server");
-  std::ofstream(directory / "key.pub") << auth::test::RawKeyText(key.public_key);
-  auto admin_port = FreeLoopbackPort();
-  ASSERT_TRUE(admin_port.ok());
-  auto server = ServerProcess::StartIn(
-      directory / "server", {"--enable-namespaces", "--auth-jwt-key-file",
-                             (directory / "key.pub").string(), "--admin-listen-addr",
-                             "127.0.0.1:" + std::to_string(*admin_port)});
-  ASSERT_TRUE(server.ok()) << server.status().message();
+TEST_F(NamespaceAuthTest, TokenScopesReachOnlyTheirNamespacesOverHttpAndGrpcWeb) {
   for (const char* name : {"alpha", "beta"}) {
-    auto created = SendRequest(*admin_port, "POST",
-                               std::string("/v1/namespaces/") + name + "/create", "{}");
-    ASSERT_TRUE(created.ok() && created->status == 200);
+    ASSERT_EQ(Admin(std::string("/v1/namespaces/") + name + "/create", "{}"), 200);
   }
-  auto run = [&](std::string_view ns, const std::string& token, std::string_view sql) {
-    auto connection = HttpConnection::Open((*server)->port());
-    EXPECT_TRUE(connection.ok());
-    std::string body = R"({"requests":[{"type":"execute","stmt":{"sql":")" + std::string(sql) +
-                       R"("}}]})";
-    std::string request = "POST /db/" + std::string(ns) +
-                          "/v2/pipeline HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
-                          token + "\r\nContent-Length: " + std::to_string(body.size()) +
-                          "\r\n\r\n" + body;
-    EXPECT_TRUE(connection->Send(request).ok());
-    auto response = connection->ReadResponse();
-    return response.ok() ? std::move(response).value() : HttpResponse{};
-  };
-  const std::string alpha_rw = auth::test::SignToken(key, R"({"p":{"rw":{"ns":["alpha"]}}})");
-  const std::string alpha_ro = auth::test::SignToken(key, R"({"p":{"ro":{"ns":["alpha"]}}})");
-  const std::string beta_id = auth::test::SignToken(key, R"({"id":"beta"})");
+  const std::string alpha_rw =
+      auth::test::SignToken(server_key_, R"({"p":{"rw":{"ns":["alpha"]}}})");
+  const std::string alpha_ro =
+      auth::test::SignToken(server_key_, R"({"p":{"ro":{"ns":["alpha"]}}})");
+  const std::string beta_id = auth::test::SignToken(server_key_, R"({"id":"beta"})");
 
-  EXPECT_EQ(run("alpha", alpha_rw, "CREATE TABLE t(x)").status, 200);
-  HttpResponse other = run("beta", alpha_rw, "SELECT 1");
+  EXPECT_EQ(Run("alpha", alpha_rw, "CREATE TABLE t(x)").status, 200);
+  HttpResponse other = Run("beta", alpha_rw, "SELECT 1");
   EXPECT_EQ(other.status, 404);
   EXPECT_NE(other.body.find("Namespace `beta` doesn't exist"), std::string::npos) << other.body;
-  HttpResponse read_only = run("alpha", alpha_ro, "INSERT INTO t VALUES (1)");
+  HttpResponse read_only = Run("alpha", alpha_ro, "INSERT INTO t VALUES (1)");
   EXPECT_NE(read_only.body.find("Write permission"), std::string::npos) << read_only.body;
-  EXPECT_EQ(run("alpha", alpha_ro, "SELECT count(*) FROM t").status, 200);
-  EXPECT_EQ(run("beta", beta_id, "SELECT 1").status, 200);
-  EXPECT_EQ(run("alpha", beta_id, "SELECT 1").status, 404);
+  EXPECT_EQ(Run("alpha", alpha_ro, "SELECT count(*) FROM t").status, 200);
+  EXPECT_EQ(Run("beta", beta_id, "SELECT 1").status, 200);
+  EXPECT_EQ(Run("alpha", beta_id, "SELECT 1").status, 404);
 
   // gRPC-web (what embedded replicas use): the same answers.
   client::ReplicationClientOptions options;
-  options.base_url = "http://127.0.0.1:" + std::to_string((*server)->port()) + "/db/beta/";
+  options.base_url = BaseUrl("beta");
   options.auth_token = alpha_rw;
   client::ReplicationClient refused(options);
   auto hello = refused.Hello();
   ASSERT_FALSE(hello.ok());
   EXPECT_NE(hello.status().message().find("NAMESPACE_DOESNT_EXIST"), std::string::npos)
       << hello.status().message();
-  options.base_url = "http://127.0.0.1:" + std::to_string((*server)->port()) + "/db/alpha/";
+  options.base_url = BaseUrl("alpha");
   client::ReplicationClient allowed(options);
   EXPECT_TRUE(allowed.Hello().ok());
-  server->reset();
-  std::filesystem::remove_all(directory);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <vector>
 
+#include "common/byte_size.h"
 #include "hrana/json_codec.h"
 #include "server/await_callback.h"
 
@@ -23,12 +24,7 @@ HttpResponse Error(int status, std::string_view message) {
 }
 
 HttpResponse Failure(const Status& status) {
-  int code = status.kind() == ErrorKind::kNotFound            ? 404
-             : status.kind() == ErrorKind::kInvalidArgument   ? 400
-             : status.kind() == ErrorKind::kResourceExhausted ? 413
-             : status.kind() == ErrorKind::kUnavailable       ? 503
-                                                              : 500;
-  return Error(code, status.message());
+  return Error(HttpStatusFor(status), status.message());
 }
 
 // The path's segments, percent-decoded; nullopt when one is malformed.
@@ -46,28 +42,12 @@ std::optional<std::vector<std::string>> Segments(std::string_view path) {
   return segments;
 }
 
-// "10MB", 1048576 or "1048576": bytes, as sqld's ByteSize.
+// 1048576, "1048576" or "10MB": bytes, as sqld's ByteSize.
 std::optional<uint64_t> ByteSize(const json::value& value) {
   if (value.is_uint64()) return value.as_uint64();
   if (value.is_int64() && value.as_int64() >= 0) return uint64_t(value.as_int64());
   if (!value.is_string()) return std::nullopt;
-  std::string text(value.as_string());
-  uint64_t multiplier = 1;
-  for (auto [suffix, factor] : {std::pair{"kb", 1000ull}, {"mb", 1000ull * 1000},
-                                {"gb", 1000ull * 1000 * 1000}, {"kib", 1024ull},
-                                {"mib", 1024ull * 1024}, {"gib", 1024ull * 1024 * 1024},
-                                {"b", 1ull}}) {
-    std::string lower = text;
-    for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
-    if (lower.ends_with(suffix)) {
-      text.resize(text.size() - std::string_view(suffix).size());
-      multiplier = factor;
-      break;
-    }
-  }
-  while (!text.empty() && text.back() == ' ') text.pop_back();
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-  return std::stoull(text) * multiplier;
+  return ParseByteSize(value.as_string());
 }
 
 // Applies the fields of a create or config body to `config`; the error names the bad field.

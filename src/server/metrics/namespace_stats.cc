@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "wal/log_format.h"
+#include "wal/posix_file.h"
 
 namespace edgelite::server {
 namespace {
@@ -146,22 +147,10 @@ std::string NamespaceStats::ToJson(uint64_t storage_bytes, uint64_t replication_
 
 Status NamespaceStats::Save() {
   if (!dirty_.exchange(false)) return Status::Ok();
-  std::filesystem::path temporary = file_.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << ToJson(0, 0);
-    if (!out.flush()) {
-      dirty_ = true;
-      return Status::Io(fmt::format("cannot write {}", temporary.string()));
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, file_, error);
-  if (error) {
-    dirty_ = true;
-    return Status::Io(fmt::format("cannot replace {}: {}", file_.string(), error.message()));
-  }
-  return Status::Ok();
+  std::string json = ToJson(0, 0);
+  Status written = wal::WriteFileAtomically(file_, json.data(), json.size());
+  if (!written.ok()) dirty_ = true;
+  return written;
 }
 
 }  // namespace edgelite::server

@@ -52,8 +52,7 @@ class NamespaceStats : public hrana::StatementObserver {
 
   // The stats endpoint's JSON.
   std::string ToJson(uint64_t storage_bytes, uint64_t replication_index) const;
-  // Writes stats.json when something changed since the last save (atomically: a temporary file
-  // renamed over it).
+  // Writes stats.json (atomically) when something changed since the last save.
   Status Save();
 
  private:

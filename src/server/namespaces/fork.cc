@@ -3,12 +3,11 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <variant>
 #include <vector>
+
+#include "wal/posix_file.h"
 
 namespace edgelite::server {
 namespace {
@@ -16,47 +15,12 @@ namespace {
 constexpr size_t kPageSize = 4096;
 constexpr size_t kFramesPerRead = 256;
 
-class ImageFile {
- public:
-  static Result<ImageFile> Create(const std::filesystem::path& path) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) return Failure("cannot create", path);
-    return ImageFile(fd, path);
+Status WritePage(const wal::PosixFile& file, const replication::LogFrame& frame) {
+  if (frame.page_no == 0 || frame.page.size() != kPageSize) {
+    return Status::Internal(fmt::format("frame {} holds no valid page", frame.frame_no));
   }
-  ImageFile(ImageFile&& other) noexcept : fd_(std::exchange(other.fd_, -1)), path_(other.path_) {}
-  ~ImageFile() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
-  Status Write(const replication::LogFrame& frame) {
-    if (frame.page_no == 0 || frame.page.size() != kPageSize) {
-      return Status::Internal(fmt::format("frame {} holds no valid page", frame.frame_no));
-    }
-    off_t offset = off_t(frame.page_no - 1) * off_t(kPageSize);
-    size_t done = 0;
-    while (done < kPageSize) {
-      ssize_t n = ::pwrite(fd_, frame.page.data() + done, kPageSize - done, offset + off_t(done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return Failure("cannot write", path_);
-      done += size_t(n);
-    }
-    return Status::Ok();
-  }
-  Status Finish(uint32_t pages) {
-    if (::ftruncate(fd_, off_t(pages) * off_t(kPageSize)) != 0) return Failure("cannot size", path_);
-    if (::fsync(fd_) != 0) return Failure("cannot sync", path_);
-    return Status::Ok();
-  }
-
- private:
-  ImageFile(int fd, std::filesystem::path path) : fd_(fd), path_(std::move(path)) {}
-  static Status Failure(const char* what, const std::filesystem::path& path) {
-    return Status::Io(fmt::format("{} {}: {}", what, path.string(), std::strerror(errno)));
-  }
-
-  int fd_;
-  std::filesystem::path path_;
-};
+  return file.WriteAt(frame.page.data(), kPageSize, uint64_t(frame.page_no - 1) * kPageSize);
+}
 
 bool Within(const replication::LogFrame& commit, const ForkPoint& point) {
   if (point.frame_no && commit.frame_no > *point.frame_no) return false;
@@ -82,7 +46,7 @@ Result<ForkOutcome> WriteForkImage(replication::FrameSource& source, const ForkP
   // The newest commit as of now: later commits are not part of the branch.
   if (!bounded.frame_no || *bounded.frame_no > *head) bounded.frame_no = *head;
 
-  auto image = ImageFile::Create(file);
+  auto image = wal::PosixFile::Open(file, O_WRONLY | O_CREAT | O_EXCL);
   if (!image.ok()) return image.status();
   std::optional<ForkOutcome> reached;
   // A snapshot keeps no commit times: a branch as of a time needs a commit after it that is
@@ -111,7 +75,7 @@ Result<ForkOutcome> WriteForkImage(replication::FrameSource& source, const ForkP
                 Describe(point), *top));
           }
         }
-        if (Status written = image->Write(**frame); !written.ok()) return written;
+        if (Status written = WritePage(*image, **frame); !written.ok()) return written;
       }
       if (!top) return Status::Internal("the source's snapshot is empty");
       reached = ForkOutcome{*top, (*cursor)->size_after()};
@@ -130,7 +94,7 @@ Result<ForkOutcome> WriteForkImage(replication::FrameSource& source, const ForkP
         break;
       }
       for (size_t k = start; k <= i; ++k) {
-        if (Status written = image->Write(frames[k]); !written.ok()) return written;
+        if (Status written = WritePage(*image, frames[k]); !written.ok()) return written;
       }
       reached = ForkOutcome{frames[i].frame_no, frames[i].size_after};
       reached_by_snapshot = false;
@@ -143,7 +107,10 @@ Result<ForkOutcome> WriteForkImage(replication::FrameSource& source, const ForkP
     return Status::InvalidArgument(
         fmt::format("the source's log has no commit at or before {}", Describe(point)));
   }
-  if (Status finished = image->Finish(reached->pages); !finished.ok()) return finished;
+  if (Status sized = image->Truncate(uint64_t(reached->pages) * kPageSize); !sized.ok()) {
+    return sized;
+  }
+  if (Status synced = image->Sync(); !synced.ok()) return synced;
   return *reached;
 }
 

@@ -77,6 +77,16 @@ std::filesystem::path NamespaceRegistry::DirectoryOf(const std::string& name) co
   return options_.db_path / "dbs" / name;
 }
 
+uint64_t NamespaceRegistry::StorageBytes(const std::string& name) const {
+  uint64_t bytes = 0;
+  for (const char* file : {"data", "data-wal"}) {
+    std::error_code error;
+    uintmax_t size = std::filesystem::file_size(DirectoryOf(name) / file, error);
+    if (!error) bytes += size;
+  }
+  return bytes;
+}
+
 Result<std::shared_ptr<Database>> NamespaceRegistry::Acquire(const std::string& name) {
   std::lock_guard lock(mutex_);
   auto found = loaded_.find(name);
@@ -127,7 +137,7 @@ Result<std::filesystem::path> NamespaceRegistry::MakeStaging() {
   std::filesystem::path staging;
   {
     std::lock_guard lock(mutex_);
-    staging = options_.db_path / "dbs" / ".staging" / fmt::format("{}", ++deletions_);
+    staging = options_.db_path / "dbs" / ".staging" / fmt::format("{}", ++serial_);
   }
   std::error_code error;
   std::filesystem::remove_all(staging, error);
@@ -218,7 +228,7 @@ Status NamespaceRegistry::Delete(const std::string& name) {
   std::filesystem::path trash = options_.db_path / "dbs" / ".deleted";
   std::error_code error;
   std::filesystem::create_directories(trash, error);
-  deleted.directory = trash / fmt::format("{}-{}", ++deletions_, std::hash<std::string>{}(name));
+  deleted.directory = trash / fmt::format("{}-{}", ++serial_, std::hash<std::string>{}(name));
   std::filesystem::rename(DirectoryOf(name), deleted.directory, error);
   if (error && std::filesystem::exists(DirectoryOf(name))) {
     spdlog::warn("namespace {} deleted, but its directory could not be moved aside: {}", name,
@@ -338,14 +348,7 @@ void NamespaceRegistry::SaveStatsLocked() {
 Result<std::string> NamespaceRegistry::StatsJson(const std::string& name) {
   auto database = Acquire(name);
   if (!database.ok()) return database.status();
-  std::error_code error;
-  uint64_t storage = 0;
-  for (const char* file : {"data", "data-wal"}) {
-    uintmax_t size = std::filesystem::file_size(DirectoryOf(name) / file, error);
-    if (!error) storage += size;
-  }
-  NamespaceStats* stats = (*database)->stats();
-  return stats->ToJson(storage, (*database)->replication_index());
+  return (*database)->stats()->ToJson(StorageBytes(name), (*database)->replication_index());
 }
 
 Status NamespaceRegistry::ResetStats(const std::string& name, const std::string& list) {
@@ -373,11 +376,7 @@ std::vector<NamespaceSample> NamespaceRegistry::Samples() {
     sample.query_count = stats->query_count();
     sample.frames_replicated = stats->frames_replicated();
     sample.latency = stats->LatencyMetric();
-    std::error_code error;
-    for (const char* file : {"data", "data-wal"}) {
-      uintmax_t size = std::filesystem::file_size(DirectoryOf(name) / file, error);
-      if (!error) sample.storage_bytes += size;
-    }
+    sample.storage_bytes = StorageBytes(name);
     if (auto found = loaded_.find(name); found != loaded_.end()) {
       sample.loaded = true;
       sample.current_frame_no = double(found->second.database->replication_index());

@@ -92,6 +92,8 @@ class NamespaceRegistry {
   explicit NamespaceRegistry(NamespaceRegistryOptions options, std::unique_ptr<Metastore> metastore)
       : options_(std::move(options)), metastore_(std::move(metastore)) {}
   std::filesystem::path DirectoryOf(const std::string& name) const;
+  // The bytes of the namespace's database and WAL files.
+  uint64_t StorageBytes(const std::string& name) const;
   // A fresh directory to build a namespace's files in before they are moved into place.
   Result<std::filesystem::path> MakeStaging();
   // Makes the database built in `staging` namespace `name` with `config`; removes `staging`
@@ -107,7 +109,7 @@ class NamespaceRegistry {
   mutable std::mutex mutex_;
   std::map<std::string, Loaded> loaded_;
   std::vector<Deleted> deleted_;
-  uint64_t deletions_ = 0;
+  uint64_t serial_ = 0;  // names staging and trash directories
   // Usage of every namespace used since start, loaded or not (small; kept for /metrics).
   std::map<std::string, std::shared_ptr<NamespaceStats>> stats_;
   std::chrono::steady_clock::time_point last_saved_;

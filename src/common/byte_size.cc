@@ -1,0 +1,39 @@
+// Parsing sizes with units.
+#include "common/byte_size.h"
+
+#include <cctype>
+#include <charconv>
+#include <string>
+#include <utility>
+
+namespace edgelite {
+
+std::optional<uint64_t> ParseByteSize(std::string_view text) {
+  std::string upper(text);
+  for (char& c : upper) c = char(std::toupper(static_cast<unsigned char>(c)));
+  std::string_view number = upper;
+  uint64_t multiplier = 1;
+  for (auto [suffix, factor] : {std::pair<std::string_view, uint64_t>{"KB", 1000},
+                                {"MB", 1000ull * 1000},
+                                {"GB", 1000ull * 1000 * 1000},
+                                {"KIB", 1024},
+                                {"MIB", 1024ull * 1024},
+                                {"GIB", 1024ull * 1024 * 1024},
+                                {"B", 1}}) {
+    if (number.ends_with(suffix)) {
+      number.remove_suffix(suffix.size());
+      multiplier = factor;
+      break;
+    }
+  }
+  while (!number.empty() && number.back() == ' ') number.remove_suffix(1);
+  uint64_t value = 0;
+  auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value);
+  if (number.empty() || error != std::errc() || end != number.data() + number.size()) {
+    return std::nullopt;
+  }
+  if (value > UINT64_MAX / multiplier) return std::nullopt;
+  return value * multiplier;
+}
+
+}  // namespace edgelite
