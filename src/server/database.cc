@@ -134,6 +134,14 @@ Result<std::unique_ptr<Database>> Database::Open(DatabaseOptions options) {
           }
         }
       });
+  // SQLite removes the WAL when the last connection closes after a complete checkpoint: a
+  // database that starts without one has every commit in its file.
+  std::error_code no_wal;
+  std::filesystem::path wal_file = database->file_;
+  wal_file += "-wal";
+  if (std::filesystem::file_size(wal_file, no_wal) == 0 || no_wal) {
+    database->replay_from_ = database->NextFrameAfterLastCommit();
+  }
   // Open one reader now, so a broken file is reported at start-up rather than on the first read.
   if (auto first = database->readers_->Acquire(); !first.ok()) return first.status();
 
@@ -171,6 +179,12 @@ uint64_t Database::replication_index() const {
   return replication_index_.load(std::memory_order_acquire);
 }
 
+std::optional<uint64_t> Database::NextFrameAfterLastCommit() const {
+  if (!frame_source_) return std::nullopt;
+  std::optional<uint64_t> last = frame_source_->last_committed_frame_no();
+  return last ? *last + 1 : 0;
+}
+
 int Database::OnWalCommit(void* self, sqlite3* db, const char* schema, int frames_in_wal) {
   auto* database = static_cast<Database*>(self);
   if (!database->captured_) {
@@ -186,19 +200,39 @@ int Database::OnWalCommit(void* self, sqlite3* db, const char* schema, int frame
     mode = wal::CheckpointMode::kPassive;
   }
   if (mode == wal::CheckpointMode::kNone) return SQLITE_OK;
-  // Readers' held snapshots would keep the checkpoint from copying frames or restarting the WAL.
-  database->readers_->SuspendSnapshots();
+  // A branch is copying the file: the checkpoint waits for a later commit.
+  std::unique_lock checkpoint_lock(database->checkpoint_mutex_, std::try_to_lock);
+  if (!checkpoint_lock.owns_lock()) return SQLITE_OK;
   // A TRUNCATE waits for readers; on the writer's thread it may only wait briefly (it degrades to
   // PASSIVE and is tried again after a later commit).
   if (mode == wal::CheckpointMode::kTruncate) sqlite3_busy_timeout(db, kTruncateWaitMs);
-  auto outcome = wal::RunCheckpoint(db, mode);
+  auto outcome = database->CheckpointLocked(db, mode);
   if (mode == wal::CheckpointMode::kTruncate) sqlite3_busy_timeout(db, kWriterBusyTimeoutMs);
-  database->readers_->ResumeSnapshots();
   if (!outcome.ok()) {
     spdlog::warn("{}: checkpoint of {} failed: {}", database->options_.name, schema,
                  outcome.status().message());
   }
   return SQLITE_OK;
+}
+
+Result<wal::CheckpointOutcome> Database::CheckpointLocked(sqlite3* db, wal::CheckpointMode mode) {
+  // Read first: commits that land while the checkpoint runs may be in the WAL only.
+  std::optional<uint64_t> replay_from = NextFrameAfterLastCommit();
+  // Readers' held snapshots would keep the checkpoint from copying frames or restarting the WAL.
+  readers_->SuspendSnapshots();
+  auto outcome = wal::RunCheckpoint(db, mode);
+  readers_->ResumeSnapshots();
+  if (outcome.ok() && outcome->complete) replay_from_ = replay_from;
+  return outcome;
+}
+
+Result<wal::CheckpointOutcome> Database::Checkpoint() {
+  // On a connection of its own: the writer's may be inside a group's transaction. It waits for
+  // the writer and readers as long as its busy timeout allows.
+  auto lease = own_connections_->Acquire();
+  if (!lease.ok()) return lease.status();
+  std::lock_guard checkpoint_lock(checkpoint_mutex_);
+  return CheckpointLocked(lease->get()->handle(), wal::CheckpointMode::kTruncate);
 }
 
 }  // namespace edgelite::server

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "edgelite/status.h"
@@ -113,6 +114,23 @@ class Database {
     std::atomic<int>& count_;
   };
   LongRead HoldLongRead() { return LongRead(long_reads_); }
+  // Copies every frame of the WAL into the database file and empties the WAL (a TRUNCATE
+  // checkpoint, the admin API's `checkpoint`); `complete` is false when readers or the writer kept
+  // it from finishing within the busy timeout.
+  Result<wal::CheckpointOutcome> Checkpoint();
+  // While a FrozenFile lives, the database file does not change: the writer skips its checkpoints
+  // (the WAL grows meanwhile). `replay_from` is the first frame that a copy of the file may lack
+  // in whole or in part (a checkpoint may have copied some of a later commit's frames): every
+  // commit before it is wholly in the file, every one from it on is in the WAL and the frame
+  // log. nullopt when that is not known (no frame log, or no complete checkpoint since open).
+  struct FrozenFile {
+    std::unique_lock<std::mutex> lock;
+    std::optional<uint64_t> replay_from;
+  };
+  FrozenFile FreezeFile() {
+    std::unique_lock lock(checkpoint_mutex_);
+    return FrozenFile{std::move(lock), replay_from_};
+  }
   // The frame log's last frame_no (sqld's replication index): grows with every commit. Without a
   // frame log, the number of WAL frames committed since the server started.
   uint64_t replication_index() const;
@@ -130,6 +148,10 @@ class Database {
 
  private:
   explicit Database(DatabaseOptions options) : options_(std::move(options)) {}
+  // Runs a checkpoint with checkpoint_mutex_ held, and notes what it left in the file.
+  Result<wal::CheckpointOutcome> CheckpointLocked(sqlite3* db, wal::CheckpointMode mode);
+  // The frame that follows the frame log's last commit (0 while it is empty); nullopt without one.
+  std::optional<uint64_t> NextFrameAfterLastCommit() const;
   static int OnWalCommit(void* self, sqlite3* db, const char* schema, int frames_in_wal);
   static std::unique_ptr<WorkerPool> MakeReadWorkers();
   static std::unique_ptr<WorkerPool> MakeDumpWorkers();
@@ -143,6 +165,8 @@ class Database {
   std::unique_ptr<LogCompactor> compactor_;
   std::atomic<uint64_t> replication_index_{0};
   int frames_in_wal_ = 0;  // under the write lock (the writer, or the holder of its grant)
+  std::mutex checkpoint_mutex_;           // held by checkpoints and by a FrozenFile
+  std::optional<uint64_t> replay_from_;   // under checkpoint_mutex_; see FrozenFile
   std::atomic<int> long_reads_{0};
   std::atomic<uint64_t> max_page_count_{0};
   mutable std::mutex blocks_mutex_;  // blocks_ and authenticator_

@@ -570,7 +570,7 @@ void HranaWsSession::RunOnStream(const std::shared_ptr<Slot>& slot, int32_t requ
                                  Operation operation,
                                  std::function<Reply(hrana::RequestOutcome)> finish) {
   RunSettings settings{version_, may_write, budget, ClientPresence(settings_.client_socket, gone_),
-                       trace_label};
+                       trace_label, RequestTransport::kWebSocket};
   // The outcome may arrive on the writer's (or a read worker's) thread: the rest happens on the
   // connection's. A read on a pooled connection completes before RunOperation returns, on this
   // thread: it is answered at once, and Pump's loop goes on with the stream's next request.

@@ -330,6 +330,15 @@ void RunRequest(Stream& stream, const hrana::StreamRequest& request, RunSettings
 
 void RunOperation(Stream& stream, Operation operation, RunSettings settings,
                   std::function<void(hrana::RequestOutcome)> done) {
+  if (NamespaceStats* stats = stream.database->stats()) {
+    done = [stats, transport = settings.transport, started = std::chrono::steady_clock::now(),
+            done = std::move(done)](hrana::RequestOutcome outcome) {
+      stats->RecordRequest(transport, std::chrono::duration<double>(
+                                          std::chrono::steady_clock::now() - started)
+                                          .count());
+      done(std::move(outcome));
+    };
+  }
   switch (stream.pin) {
     case Stream::Pin::kOwn:
       OnStreamWorker(&RunOnOwnConnection, stream, std::move(operation), settings, std::move(done));

@@ -16,6 +16,7 @@
 
 #include "hrana/execution.h"
 #include "server/client_presence.h"
+#include "server/metrics/request_transport.h"
 #include "server/stream.h"
 
 namespace edgelite::server {
@@ -28,6 +29,7 @@ struct RunSettings {
   // rolled back) and answered with a failure nobody reads.
   ClientPresence client;
   std::string_view trace_label;  // the request's first SQL, for the execution trace
+  RequestTransport transport = RequestTransport::kHttp;  // the label of its time in the metrics
 };
 
 // What to run once a connection and placement are chosen. It may be run more than once (first on a

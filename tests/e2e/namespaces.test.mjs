@@ -10,10 +10,13 @@
 // headers; an unknown namespace (404 `Namespace `x` doesn't exist`, and what each client makes of it); drizzle-orm
 // on one namespace; a deleted namespace refusing every later request while the others keep working; a namespace
 // deleted while a WebSocket still holds it (that client's statements refused, the name created again at once and
-// served once the client lets go); tokens scoped to one namespace (`p` claims) over HTTP and WebSocket.
+// served once the client lets go); tokens scoped to one namespace (`p` claims) over HTTP and WebSocket; the
+// admin `/metrics` scrape read by the Prometheus project's own parser.
 // Only edgelite is started here: the admin flags and the data layout differ from sqld's.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from '@libsql/client';
 import { count, eq, sql } from 'drizzle-orm';
@@ -31,6 +34,8 @@ import {
 import { rejection } from './lib/util.mjs';
 
 const ADMIN_KEY = 'e2e-namespaces-admin-key';
+// The Prometheus project's parser (Debian's python3-prometheus-client), fed a scrape on stdin.
+const PARSE_METRICS = join(dirname(fileURLToPath(import.meta.url)), 'lib', 'parse_metrics.py');
 // Rows of `items`, a table created in both namespaces before the tests (same ids, different contents).
 const ALPHA_ITEMS = [
   [1, 'alpha', 'apple'],
@@ -306,6 +311,38 @@ describe(
       assert.deepEqual(await rowsOf(alpha, ITEMS), ALPHA_ITEMS, "beta's write did not reach alpha's replica");
       assert.deepEqual(await rowsOf(remoteAlpha, ITEMS), ALPHA_ITEMS, "nor alpha's primary");
       await rowsOf(open({ url: nsUrl('beta') }), 'DELETE FROM items WHERE label = ?', ['blueberry']);
+    });
+
+    it('/metrics parses with the Prometheus parser: requests by namespace and transport, replicas and their lag', async () => {
+      const wsAlpha = open({ url: nsUrl('alpha').replace('http:', 'ws:') });
+      await wsAlpha.execute('SELECT 1');
+      const replica = open({ url: `file:${replicaPath('alpha')}`, syncUrl: nsUrl('alpha') });
+      await replica.sync();
+
+      const { status, body } = await admin('GET', '/metrics');
+      assert.equal(status, 200);
+      const parsed = spawnSync('/usr/bin/python3', [PARSE_METRICS], { input: body, encoding: 'utf8' });
+      assert.equal(parsed.status, 0, `the Prometheus parser refused the scrape: ${parsed.stderr}`);
+      const samples = parsed.stdout.trim().split('\n').map((line) => JSON.parse(line));
+      // The parser names a counter's sample `<name>_total`.
+      const value = (name, labels) =>
+        samples.find(
+          (s) =>
+            (s.name === name || (s.type === 'counter' && s.name === `${name}_total`)) &&
+            Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+        )?.value;
+
+      for (const transport of ['http', 'ws']) {
+        const requests = value('edgelite_request_duration_seconds_count', { namespace: 'alpha', transport });
+        assert.ok(requests > 0, `alpha's ${transport} requests: ${requests}`);
+      }
+      assert.ok(value('libsql_server_rows_written', { namespace: 'alpha' }) >= ALPHA_ITEMS.length);
+      assert.ok(value('libsql_server_rows_written', { namespace: 'beta' }) >= BETA_ITEMS.length);
+      assert.ok(value('edgelite_replicas', { namespace: 'alpha' }) >= 1);
+      // The replica has just synced, and nothing was written since.
+      assert.equal(value('edgelite_replication_lag_frames', { namespace: 'alpha' }), 0);
+      assert.ok(value('libsql_server_embedded_replica_frames_replicated', { namespace: 'alpha' }) > 0);
+      assert.equal(value('edgelite_active_namespaces', {}) >= 2, true);
     });
 
     it('an unknown namespace is a 404 "Namespace `gamma` doesn\'t exist" for every client', async () => {

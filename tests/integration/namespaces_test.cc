@@ -350,6 +350,64 @@ TEST_F(NamespacesTest, AForkTakenWhileWritersRunIsConsistentAndWritersGoOn) {
   EXPECT_NE(check.body.find(R"("value":"ok")"), std::string::npos) << check.body;
 }
 
+// A branch of the newest commit starts from a copy of the file, taken while the writer's
+// checkpoints wait, and the frames the copy may lack. One writer inserts rows 1, 2, 3, ... one
+// commit each, so a branch as of any commit holds exactly rows 1..k, each with its own content;
+// the rows are big enough for the WAL to pass the checkpoint threshold again and again, so
+// branches are taken with the file partly or wholly checkpointed; a shrunk file (VACUUM) and a
+// restart (no WAL at open) are branched too.
+TEST_F(NamespacesTest, ABranchOfABusyCheckpointedDatabaseHoldsExactlyOneCommit) {
+  ASSERT_EQ(Admin("POST", "/v1/namespaces/hot/create").status, 200);
+  ASSERT_EQ(Execute("CREATE TABLE t(n INTEGER PRIMARY KEY, v TEXT)", "/db/hot/v2/pipeline").status,
+            200);
+  std::atomic<bool> stop{false};
+  std::atomic<int> written{0};
+  std::thread writer([&] {
+    while (!stop) {
+      int n = written + 1;
+      std::string sql = "INSERT INTO t VALUES (" + std::to_string(n) + ", printf('%03000d', " +
+                        std::to_string(n) + "))";
+      if (Execute(sql, "/db/hot/v2/pipeline").status != 200) return;
+      written = n;
+    }
+  });
+  auto expect_prefix = [&](const std::string& branch, int at_least) {
+    std::string path = "/db/" + branch + "/v2/pipeline";
+    int64_t rows = CountOf(Execute("SELECT count(*) FROM t", path));
+    EXPECT_GE(rows, at_least) << branch;
+    EXPECT_EQ(CountOf(Execute("SELECT coalesce(max(n), 0) FROM t", path)), rows) << branch;
+    EXPECT_EQ(CountOf(Execute("SELECT count(*) FROM t WHERE v != printf('%03000d', n)", path)), 0)
+        << branch;
+    HttpResponse check = Execute("PRAGMA integrity_check", path);
+    EXPECT_NE(check.body.find(R"("value":"ok")"), std::string::npos) << branch << check.body;
+  };
+  for (int round = 0; round < 6; ++round) {
+    // About 2,000 WAL frames between branches: past the checkpoint threshold each time.
+    int target = written + 2000;
+    while (written < target && !stop) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    int before = written;
+    std::string branch = "hot" + std::to_string(round);
+    HttpResponse forked = Admin("POST", "/v1/namespaces/hot/fork/" + branch);
+    ASSERT_EQ(forked.status, 200) << forked.body;
+    expect_prefix(branch, before);
+  }
+  stop = true;
+  writer.join();
+
+  ASSERT_EQ(Execute("DELETE FROM t WHERE n > 100", "/db/hot/v2/pipeline").status, 200);
+  ASSERT_EQ(Execute("VACUUM", "/db/hot/v2/pipeline").status, 200);
+  ASSERT_EQ(Admin("POST", "/v1/namespaces/hot/fork/small").status, 200);
+  expect_prefix("small", 100);
+  EXPECT_EQ(CountOf(Execute("PRAGMA page_count", "/db/small/v2/pipeline")),
+            CountOf(Execute("PRAGMA page_count", "/db/hot/v2/pipeline")));
+
+  server_.reset();
+  Start();
+  ASSERT_EQ(Admin("POST", "/v1/namespaces/hot/fork/after-restart").status, 200);
+  expect_prefix("after-restart", 100);
+  EXPECT_EQ(CountOf(Execute("SELECT count(*) FROM t", "/db/after-restart/v2/pipeline")), 100);
+}
+
 TEST_F(NamespacesTest, StatsAndMetricsCountAKnownWorkloadAndSurviveARestart) {
   ASSERT_EQ(Admin("POST", "/v1/namespaces/metered/create").status, 200);
   ASSERT_EQ(Execute("CREATE TABLE t(n INTEGER PRIMARY KEY, v)", "/db/metered/v2/pipeline").status,
@@ -397,6 +455,28 @@ TEST_F(NamespacesTest, StatsAndMetricsCountAKnownWorkloadAndSurviveARestart) {
             std::string::npos);
   EXPECT_NE(metrics.body.find(R"(libsql_server_statement_execution_time_count{namespace="metered"} 13)"),
             std::string::npos);
+  // Each statement was one HTTP request; the replica was sent everything.
+  EXPECT_NE(metrics.body.find(
+                R"(edgelite_request_duration_seconds_count{namespace="metered",transport="http"} 13)"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find(R"(edgelite_replicas{namespace="metered"} 1)"), std::string::npos);
+  EXPECT_NE(metrics.body.find(R"(edgelite_replication_lag_frames{namespace="metered"} 0)"),
+            std::string::npos)
+      << metrics.body;
+  // Two more commits, and the replica behind them by their frames until it pulls again.
+  uint64_t next_offset = frames->back().frame_no + 1;
+  ASSERT_EQ(Execute("INSERT INTO t(v) VALUES ('z')", "/db/metered/v2/pipeline").status, 200);
+  HttpResponse last = Execute("INSERT INTO t(v) VALUES ('z')", "/db/metered/v2/pipeline");
+  uint64_t behind = ReplicationIndexOf(last) + 1 - next_offset;
+  EXPECT_NE(Admin("GET", "/metrics").body.find(
+                "edgelite_replication_lag_frames{namespace=\"metered\"} " + std::to_string(behind)),
+            std::string::npos);
+  auto caught_up = replica.BatchLogEntries(next_offset);
+  ASSERT_TRUE(caught_up.ok());
+  EXPECT_NE(Admin("GET", "/metrics").body.find(
+                R"(edgelite_replication_lag_frames{namespace="metered"} 0)"),
+            std::string::npos);
   // Every line is a comment or `name{labels} value`, as the text format wants.
   std::istringstream lines(metrics.body);
   std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"]*")*\})? [-+0-9.eEInfa]+$)");
@@ -405,11 +485,19 @@ TEST_F(NamespacesTest, StatsAndMetricsCountAKnownWorkloadAndSurviveARestart) {
     EXPECT_TRUE(std::regex_match(line, sample)) << line;
   }
 
+  // A checkpoint on demand empties the WAL.
+  std::filesystem::path wal = directory_ / "data" / "dbs" / "metered" / "data-wal";
+  ASSERT_GT(std::filesystem::file_size(wal), 0u);
+  HttpResponse checkpoint = Admin("POST", "/v1/namespaces/metered/checkpoint");
+  EXPECT_EQ(checkpoint.status, 200) << checkpoint.body;
+  EXPECT_EQ(std::filesystem::file_size(wal), 0u);
+  EXPECT_EQ(Admin("POST", "/v1/namespaces/nowhere/checkpoint").status, 404);
+
   // Counters are kept across a restart.
   server_->Stop();
   Start();
   HttpResponse after = Admin("GET", "/v1/namespaces/metered/stats");
-  EXPECT_NE(after.body.find(R"("rows_written_count":15)"), std::string::npos) << after.body;
+  EXPECT_NE(after.body.find(R"("rows_written_count":17)"), std::string::npos) << after.body;
 }
 
 TEST_F(NamespacesTest, CreateLoadsADumpFromAFileOrAnotherServersDumpUrl) {

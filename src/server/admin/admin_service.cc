@@ -220,6 +220,7 @@ HttpResponse AdminService::HandleOnWorker(const HttpRequest& request) {
     if (s.size() == 4 && s[3] == "config" && method == "POST") {
       return SetConfig(name, request.body);
     }
+    if (s.size() == 4 && s[3] == "checkpoint" && method == "POST") return Checkpoint(name);
   }
   return HttpResponse::Empty(404);
 }
@@ -274,6 +275,19 @@ HttpResponse AdminService::Fork(const std::string& from, const std::string& to,
 
 HttpResponse AdminService::Delete(const std::string& name) {
   if (Status deleted = namespaces_->Delete(name); !deleted.ok()) return Failure(deleted);
+  return HttpResponse::Json(200, "{}");
+}
+
+HttpResponse AdminService::Checkpoint(const std::string& name) {
+  auto database = namespaces_->Acquire(name);
+  if (!database.ok()) return Failure(database.status());
+  auto outcome = (*database)->Checkpoint();
+  if (!outcome.ok()) return Failure(outcome.status());
+  if (!outcome->complete) {
+    return Error(503, fmt::format("the checkpoint of `{}` could not finish: readers or a writer "
+                                  "held the WAL; retry",
+                                  name));
+  }
   return HttpResponse::Json(200, "{}");
 }
 

@@ -42,6 +42,7 @@ class AdminService {
   HttpResponse Create(const std::string& name, const std::string& body);
   HttpResponse Delete(const std::string& name);
   HttpResponse Fork(const std::string& from, const std::string& to, const std::string& body);
+  HttpResponse Checkpoint(const std::string& name);
   HttpResponse GetConfig(const std::string& name);
   HttpResponse SetConfig(const std::string& name, const std::string& body);
   HttpResponse List();

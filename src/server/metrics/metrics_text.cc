@@ -46,7 +46,24 @@ std::string RenderMetrics(const ServerSample& server, const std::vector<Namespac
                        MetricType::Gauge);
   auto latency = Family("libsql_server_statement_execution_time",
                         "Statement execution time, seconds", MetricType::Histogram);
+  auto request_latency = Family("edgelite_request_duration_seconds",
+                                "Time from a request's start to its answer, by transport",
+                                MetricType::Histogram);
+  auto replicas = Family("edgelite_replicas", "Replicas that pulled frames in the last minute",
+                         MetricType::Gauge);
+  auto lag = Family("edgelite_replication_lag_frames",
+                    "Frames the furthest-behind of those replicas lacks", MetricType::Gauge);
   for (const NamespaceSample& sample : namespaces) {
+    for (size_t transport = 0; transport < kRequestTransports; ++transport) {
+      prometheus::ClientMetric requests = sample.request_latency[transport];
+      requests.label.push_back({"namespace", sample.name});
+      requests.label.push_back(
+          {"transport", std::string(RequestTransportLabel(RequestTransport(transport)))});
+      request_latency.metric.push_back(std::move(requests));
+    }
+    replicas.metric.push_back(
+        Value(double(sample.replication.replicas), MetricType::Gauge, sample.name));
+    lag.metric.push_back(Value(double(sample.replication.lag_frames), MetricType::Gauge, sample.name));
     rows_read.metric.push_back(Value(double(sample.rows_read), MetricType::Counter, sample.name));
     rows_written.metric.push_back(
         Value(double(sample.rows_written), MetricType::Counter, sample.name));
@@ -69,7 +86,7 @@ std::string RenderMetrics(const ServerSample& server, const std::vector<Namespac
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(
       out, {rows_read, rows_written, query_count, storage, frame_no, replicated, loaded, latency,
-            active, handles});
+            request_latency, replicas, lag, active, handles});
   return out.str();
 }
 

@@ -3,11 +3,15 @@
 // namespace, for the namespaces this server has used since it started.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include <prometheus/client_metric.h>
+
+#include "server/metrics/replica_positions.h"
+#include "server/metrics/request_transport.h"
 
 namespace edgelite::server {
 
@@ -21,6 +25,9 @@ struct NamespaceSample {
   double current_frame_no = 0;  // the frame log's head; 0 while unloaded or empty
   bool loaded = false;
   prometheus::ClientMetric latency;  // histogram of statement time, seconds
+  // Histograms of request time by transport (RequestTransport order), seconds.
+  std::array<prometheus::ClientMetric, kRequestTransports> request_latency;
+  ReplicationLag replication;
 };
 
 struct ServerSample {

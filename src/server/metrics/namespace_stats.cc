@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <boost/json.hpp>
 #include <fstream>
 #include <sstream>
@@ -53,7 +54,11 @@ void Offer(std::vector<Entry>& list, Entry entry, Weight weight) {
 }  // namespace
 
 NamespaceStats::NamespaceStats(std::filesystem::path file)
-    : file_(std::move(file)), latency_(LatencyBuckets()) {}
+    : file_(std::move(file)),
+      latency_(LatencyBuckets()),
+      request_latency_{prometheus::Histogram(LatencyBuckets()),
+                       prometheus::Histogram(LatencyBuckets()),
+                       prometheus::Histogram(LatencyBuckets())} {}
 
 std::shared_ptr<NamespaceStats> NamespaceStats::Load(std::filesystem::path file) {
   std::shared_ptr<NamespaceStats> stats(new NamespaceStats(std::move(file)));
@@ -73,6 +78,7 @@ std::shared_ptr<NamespaceStats> NamespaceStats::Load(std::filesystem::path file)
       stats->query_count_ = Number(object, "query_count");
       stats->write_requests_delegated_ = Number(object, "write_requests_delegated");
       stats->frames_replicated_ = Number(object, "embedded_replica_frames_replicated");
+      stats->last_write_ms_ = int64_t(Number(object, "last_write_ms"));
       if (const json::value* elapsed = object.if_contains("elapsed_ms");
           elapsed && elapsed->is_number()) {
         stats->elapsed_ms_ = elapsed->to_number<double>();
@@ -96,6 +102,12 @@ void NamespaceStats::Record(std::string_view sql, uint64_t rows_read, uint64_t r
   query_count_.fetch_add(1, std::memory_order_relaxed);
   dirty_.store(true, std::memory_order_relaxed);
   latency_.Observe(elapsed_ms / 1000);
+  if (rows_written > 0) {
+    last_write_ms_.store(std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count(),
+                         std::memory_order_relaxed);
+  }
   Query query{std::string(sql.substr(0, kMaxQueryText)), rows_read, rows_written, elapsed_ms};
   std::lock_guard lock(mutex_);
   elapsed_ms_ += elapsed_ms;
@@ -123,6 +135,7 @@ std::string NamespaceStats::ToJson(uint64_t storage_bytes, uint64_t replication_
   out["replication_index"] = replication_index;
   out["embedded_replica_frames_replicated"] = frames_replicated_.load();
   out["query_count"] = query_count_.load();
+  out["last_write_ms"] = last_write_ms_.load();
   json::array top;
   json::array slowest;
   {

@@ -39,20 +39,27 @@ std::string Describe(const ForkPoint& point) {
 }  // namespace
 
 Result<ForkOutcome> WriteForkImage(replication::FrameSource& source, const ForkPoint& point,
-                                   const std::filesystem::path& file) {
+                                   const std::filesystem::path& file, uint64_t first_frame) {
   std::optional<uint64_t> head = source.last_committed_frame_no();
   if (!head) return Status::InvalidArgument("the source database has no commit to branch from");
   ForkPoint bounded = point;
   // The newest commit as of now: later commits are not part of the branch.
   if (!bounded.frame_no || *bounded.frame_no > *head) bounded.frame_no = *head;
 
-  auto image = wal::PosixFile::Open(file, O_WRONLY | O_CREAT | O_EXCL);
+  auto image =
+      wal::PosixFile::Open(file, first_frame == 0 ? O_WRONLY | O_CREAT | O_EXCL : O_WRONLY);
   if (!image.ok()) return image.status();
   std::optional<ForkOutcome> reached;
+  if (first_frame > *bounded.frame_no) {
+    // The copy holds the point already, at the copy's size.
+    auto size = image->Size();
+    if (!size.ok()) return size.status();
+    reached = ForkOutcome{*bounded.frame_no, uint32_t(*size / kPageSize)};
+  }
   // A snapshot keeps no commit times: a branch as of a time needs a commit after it that is
   // known to be at or before that time.
   bool reached_by_snapshot = false;
-  uint64_t next = 0;
+  uint64_t next = first_frame;
   while (next <= *bounded.frame_no) {
     auto read = source.ReadFrames(next, kFramesPerRead);
     if (!read.ok()) return read.status();

@@ -9,6 +9,7 @@
 
 #include "server/database_copy.h"
 #include "server/namespaces/dump_loader.h"
+#include "server/namespaces/file_clone.h"
 #include "server/namespaces/namespace_name.h"
 
 namespace edgelite::server {
@@ -240,6 +241,24 @@ Status NamespaceRegistry::Delete(const std::string& name) {
   return Status::Ok();
 }
 
+// The newest commit: a copy of the file made by the kernel while checkpoints wait (writers go
+// on), then the frames the copy may lack from the log. When the file's state is not known (no
+// complete checkpoint since open), one pass over the pages through SQLite (backup API).
+Result<ForkOutcome> NamespaceRegistry::ForkNewest(Database& source,
+                                                  const std::filesystem::path& file) {
+  Database::FrozenFile frozen = source.FreezeFile();
+  if (!frozen.replay_from) {
+    frozen.lock.unlock();
+    if (Status copied = CopyDatabase(source, file, CopyJournal::kWal); !copied.ok()) return copied;
+    return ForkOutcome{};
+  }
+  std::optional<uint64_t> head = source.frame_source()->last_committed_frame_no();
+  if (Status cloned = CloneFile(source.file(), file); !cloned.ok()) return cloned;
+  frozen.lock.unlock();
+  return WriteForkImage(*source.frame_source(), ForkPoint{head, std::nullopt}, file,
+                        *frozen.replay_from);
+}
+
 Result<ForkOutcome> NamespaceRegistry::Fork(const std::string& from, const std::string& to,
                                             const ForkPoint& point) {
   if (Status valid = CheckNamespaceName(to); !valid.ok()) return valid;
@@ -261,12 +280,11 @@ Result<ForkOutcome> NamespaceRegistry::Fork(const std::string& from, const std::
   // Built aside, and moved into place only once complete.
   auto staging = MakeStaging();
   if (!staging.ok()) return staging.status();
-  // The newest commit: one pass over the pages (backup API). An earlier one: the log, replayed.
   Result<ForkOutcome> outcome = ForkOutcome{};
   if (!point.frame_no && !point.unix_millis) {
-    Status copied = CopyDatabase(**source, *staging / "data", CopyJournal::kWal);
-    if (!copied.ok()) outcome = copied;
+    outcome = ForkNewest(**source, *staging / "data");
   } else {
+    // An earlier commit: the log, replayed.
     outcome = WriteForkImage(*frames, point, *staging / "data");
   }
   source->reset();
@@ -376,10 +394,18 @@ std::vector<NamespaceSample> NamespaceRegistry::Samples() {
     sample.query_count = stats->query_count();
     sample.frames_replicated = stats->frames_replicated();
     sample.latency = stats->LatencyMetric();
+    for (size_t transport = 0; transport < kRequestTransports; ++transport) {
+      sample.request_latency[transport] = stats->RequestLatencyMetric(RequestTransport(transport));
+    }
     sample.storage_bytes = StorageBytes(name);
     if (auto found = loaded_.find(name); found != loaded_.end()) {
       sample.loaded = true;
-      sample.current_frame_no = double(found->second.database->replication_index());
+      Database& database = *found->second.database;
+      sample.current_frame_no = double(database.replication_index());
+      if (replication::FrameSource* frames = database.frame_source()) {
+        std::optional<uint64_t> last = frames->last_committed_frame_no();
+        sample.replication = stats->replica_positions().Lag(last ? *last + 1 : 0);
+      }
     }
     samples.push_back(std::move(sample));
   }

@@ -56,8 +56,8 @@ class NamespaceRegistry {
   // last of them ends.
   Status Delete(const std::string& name);
   // A new namespace `to` holding `from`'s content as of `point` (fork.h; the newest commit when
-  // `point` is empty, then copied with database_copy.h and the outcome is empty), with `from`'s
-  // config and a log of its own; `from` keeps serving meanwhile.
+  // `point` is empty), with `from`'s config and a log of its own; `from` keeps serving meanwhile.
+  // The outcome is empty when the newest commit was copied through SQLite (database_copy.h).
   Result<ForkOutcome> Fork(const std::string& from, const std::string& to, const ForkPoint& point);
   Result<metadata::DatabaseConfig> Config(const std::string& name);
   Status SetConfig(const std::string& name, const metadata::DatabaseConfig& config);
@@ -79,6 +79,7 @@ class NamespaceRegistry {
   void StopAll();
 
  private:
+  Result<ForkOutcome> ForkNewest(Database& source, const std::filesystem::path& file);
   struct Loaded {
     std::shared_ptr<Database> database;
     std::chrono::steady_clock::time_point last_used;

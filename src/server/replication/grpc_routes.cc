@@ -143,13 +143,19 @@ asio::awaitable<HttpResponse> GrpcRoutes::Handle(HttpRequest request, std::strin
   call.frames = target.frames;
   call.namespace_name = database->name();
   call.owner = database;
-  if (server::NamespaceStats* stats = database->stats()) {
-    call.on_frames_sent = [stats, database](uint64_t frames) {
-      stats->RecordFramesReplicated(frames);
-    };
-  }
   if (const std::string* token = request.Header("x-session-token")) call.session_token = *token;
   call.peer_address = std::move(peer_address);
+  if (server::NamespaceStats* stats = database->stats()) {
+    // A replica is known by its session token, else by its host (its port changes with each
+    // connection, so replicas on one host without tokens count as one).
+    std::string replica = call.session_token.value_or(
+        call.peer_address.substr(0, call.peer_address.rfind(':')));
+    call.on_frames_sent = [stats, database, replica = std::move(replica)](
+                              uint64_t frames, uint64_t replica_next_offset) {
+      if (frames > 0) stats->RecordFramesReplicated(frames);
+      stats->replica_positions().Record(replica, replica_next_offset);
+    };
+  }
 
   switch (method) {
     case Method::kHello: {

@@ -23,7 +23,7 @@ using server::GrpcStatus;
 server::GrpcReply<std::shared_ptr<LogEntriesStream>> LogEntriesStream::Open(
     FrameSource& source, uint64_t from, std::string replica,
     std::chrono::milliseconds idle_renewal, std::shared_ptr<const void> source_owner,
-    std::function<void(uint64_t frames)> on_frames_sent) {
+    FramesSent on_frames_sent) {
   auto first = ReadFrameMessages(source, from, kFramesPerRead);
   if (auto* status = std::get_if<GrpcStatus>(&first)) return *status;
   std::shared_ptr<LogEntriesStream> stream(
@@ -44,7 +44,7 @@ std::string LogEntriesStream::EncodeBatch(const std::vector<wal_log::Frame>& mes
     framed += server::EncodeDataFrame(message.SerializeAsString());
   }
   next_frame_no_ += messages.size();  // gapless: ReadFrameMessages checked it
-  if (on_frames_sent_ && !messages.empty()) on_frames_sent_(messages.size());
+  if (on_frames_sent_) on_frames_sent_(messages.size(), next_frame_no_);
   return framed;
 }
 

@@ -44,6 +44,10 @@
 
 namespace edgelite::replication {
 
+// Told, after frames are answered to a replica, how many (for the namespace's usage) and the first
+// frame the replica has not been sent (its position, for the replication lag).
+using FramesSent = std::function<void(uint64_t frames, uint64_t replica_next_offset)>;
+
 class LogEntriesStream : public server::StreamedBody,
                          public std::enable_shared_from_this<LogEntriesStream> {
  public:
@@ -60,7 +64,7 @@ class LogEntriesStream : public server::StreamedBody,
       FrameSource& source, uint64_t from, std::string replica,
       std::chrono::milliseconds idle_renewal = kIdleRenewal,
       std::shared_ptr<const void> source_owner = nullptr,
-      std::function<void(uint64_t frames)> on_frames_sent = nullptr);
+      FramesSent on_frames_sent = nullptr);
   ~LogEntriesStream() override;
 
   boost::asio::awaitable<Piece> Next() override;
@@ -70,7 +74,7 @@ class LogEntriesStream : public server::StreamedBody,
  private:
   LogEntriesStream(FrameSource& source, uint64_t from, std::string replica,
                    std::chrono::milliseconds idle_renewal, std::shared_ptr<const void> source_owner,
-                   std::function<void(uint64_t frames)> on_frames_sent)
+                   FramesSent on_frames_sent)
       : source_owner_(std::move(source_owner)),
         on_frames_sent_(std::move(on_frames_sent)),
         source_(source),
@@ -91,7 +95,7 @@ class LogEntriesStream : public server::StreamedBody,
   void Resume();
 
   std::shared_ptr<const void> source_owner_;  // keeps `source_` alive (its namespace loaded)
-  std::function<void(uint64_t frames)> on_frames_sent_;  // may be null
+  FramesSent on_frames_sent_;  // may be null
   FrameSource& source_;
   CommitSubscription commits_;
   const std::string replica_;

@@ -77,7 +77,8 @@ asio::awaitable<server::GrpcReply<proxy::ExecuteResults>> ProxyService::Execute(
   // Hrana 3 semantics: the is_autocommit condition is part of the proxy protocol.
   const hrana::Batch& steps = *batch;
   server::RunSettings settings{hrana::ProtocolVersion::kV3, may_write, limits_.max_response_size,
-                               caller, server::TraceLabel(steps)};
+                               caller, server::TraceLabel(steps),
+                               server::RequestTransport::kGrpc};
   hrana::RequestOutcome outcome = co_await Run(
       *client->stream,
       [&steps](hrana::ExecutionContext& context) {
@@ -104,7 +105,8 @@ asio::awaitable<server::GrpcReply<proxy::DescribeResult>> ProxyService::Describe
   hrana::StreamRequest describe =
       hrana::DescribeRequest{request.stmt(), std::nullopt, std::nullopt};
   server::RunSettings settings{hrana::ProtocolVersion::kV3, /*may_write=*/false,
-                               limits_.max_response_size, {}, server::TraceLabel(describe)};
+                               limits_.max_response_size, {}, server::TraceLabel(describe),
+                               server::RequestTransport::kGrpc};
   hrana::RequestOutcome outcome = co_await Run(
       *client->stream,
       [&describe](hrana::ExecutionContext& context) {

@@ -87,7 +87,11 @@ server::GrpcReply<wal_log::Frames> ReplicationService::BatchLogEntries(
   for (wal_log::Frame& frame : std::get<std::vector<wal_log::Frame>>(batch)) {
     *response.add_frames() = std::move(frame);
   }
-  if (call.on_frames_sent) call.on_frames_sent(uint64_t(response.frames_size()));
+  if (call.on_frames_sent) {
+    // Gapless from the offset: the replica is sent everything before the batch's end.
+    uint64_t frames = uint64_t(response.frames_size());
+    call.on_frames_sent(frames, offset.next_offset() + frames);
+  }
   return response;
 }
 
@@ -118,14 +122,14 @@ server::GrpcStream<wal_log::Frame> ReplicationService::Snapshot(const Replicatio
     return stream;
   }
   SnapshotCursor& cursor = *std::get<std::unique_ptr<SnapshotCursor>>(*opened);
-  auto emit = [&stream, &call](const LogFrame& frame) {
+  auto emit = [&stream, &call, &offset](const LogFrame& frame) {
     auto encoded = EncodeFrameMessage(frame);
     if (!encoded.ok()) {
       stream.status = InternalStatus(encoded.status());
       return false;
     }
     stream.messages.push_back(std::move(encoded).value());
-    if (call.on_frames_sent) call.on_frames_sent(1);
+    if (call.on_frames_sent) call.on_frames_sent(1, offset.next_offset());
     return true;
   };
   // One frame is held back: only the last one, known once the cursor is exhausted, carries the

@@ -34,8 +34,8 @@ struct ReplicationCall {
   std::string peer_address;                  // tells legacy (token-less) replicas apart
   // Keeps the namespace loaded while a stream of its frames is open.
   std::shared_ptr<const void> owner;
-  // Told how many frames were sent to the replica (the namespace's usage); may be null.
-  std::function<void(uint64_t frames)> on_frames_sent;
+  // Told after each answer; may be null.
+  FramesSent on_frames_sent;
 };
 
 class ReplicationService {
