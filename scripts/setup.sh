@@ -12,6 +12,8 @@ packages=(
   sqlite3 libssl-dev libsodium-dev zlib1g-dev libcurl4-openssl-dev
   libfmt-dev libspdlog-dev libcli11-dev libprotobuf-dev protobuf-compiler prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libedit-dev tmux
+  python3-prometheus-client
   nginx-light
   "$@"
 )

@@ -52,6 +52,12 @@ class Connection {
   Result<std::unique_ptr<Statement>> Prepare(std::string_view sql);
   // False while a transaction is open on this connection.
   bool is_autocommit() const;
+  // From another thread, or a signal handler (Ctrl-C): the statement running on this connection
+  // fails soon with SQLITE_INTERRUPT; one that starts later is not affected. A local statement is
+  // stopped by SQLite (a write is rolled back). A remote one is abandoned: the server may still
+  // have run it, and a transaction open on the connection is lost (later calls fail until it is
+  // rolled back). On an embedded replica only local reads stop; a write on the primary runs on.
+  void Interrupt();
 
   explicit Connection(std::unique_ptr<ConnectionBackend> backend);
 

@@ -2,10 +2,10 @@
 // `keys` and `config` manage databases, tokens and settings against a running server.
 #include <CLI/CLI.hpp>
 
-#include "cli/config_command.h"
-#include "cli/db_commands.h"
-#include "cli/global_options.h"
-#include "cli/keys_command.h"
+#include "cli/config/config_command.h"
+#include "cli/db/db_commands.h"
+#include "cli/config/global_options.h"
+#include "cli/tokens/keys_command.h"
 #include "cli/serve_command.h"
 #include "cli/shell/db_shell_command.h"
 #include "cli/tokens/db_tokens_command.h"

@@ -51,4 +51,6 @@ bool Connection::is_autocommit() const {
   return backend_->is_autocommit();
 }
 
+void Connection::Interrupt() { backend_->Interrupt(); }
+
 }  // namespace edgelite

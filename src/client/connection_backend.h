@@ -33,6 +33,8 @@ class ConnectionBackend {
   virtual Status ExecuteScript(std::string_view sql);
   virtual Result<std::unique_ptr<StatementBackend>> Prepare(std::string_view sql) = 0;
   virtual bool is_autocommit() const = 0;
+  // Connection::Interrupt.
+  virtual void Interrupt() = 0;
 };
 
 }  // namespace edgelite

@@ -222,8 +222,14 @@ Result<hrana::PipelineResponse> HranaRemoteStream::Exchange(const hrana::Pipelin
   request.body = hrana::protobuf::EncodePipelineRequest(pipeline);
   request.timeout = options_.timeout;
   request.connect_timeout = options_.connect_timeout;
+  request.cancel = &interrupted_;
 
+  interrupted_.store(false);
   auto response = http_->Send(request);
+  if (interrupted_.exchange(false)) {
+    return Status::SqlError("SQLITE_INTERRUPT: interrupted; the request to " + request.url +
+                            " was abandoned");
+  }
   if (!response.ok()) return response.status();
   if (response->status != 200) {
     const ErrorBody body = ReadErrorBody(*response);

@@ -20,6 +20,7 @@
 // Not thread-safe; it uses the HttpClient it is given, which must outlive it.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -79,6 +80,10 @@ class HranaRemoteStream {
   bool is_open() const { return baton_.has_value(); }
   // Whether a transaction was open on the stream, as of the last `get_autocommit` answer.
   bool in_transaction() const { return in_transaction_; }
+  // From any thread, or a signal handler: abandons the HTTP call in progress, which then fails as
+  // interrupted (whether the server ran it is unknown, so an open transaction is lost). A call
+  // that starts later is not affected.
+  void Interrupt() { interrupted_.store(true); }
 
  private:
   // One call with its trailing `get_autocommit` or `close`: the first request's result.
@@ -97,6 +102,7 @@ class HranaRemoteStream {
   bool in_transaction_ = false;
   // Set when the stream was lost with a transaction open: why, for every call until Close().
   std::optional<Status> lost_transaction_;
+  std::atomic<bool> interrupted_{false};
 };
 
 }  // namespace edgelite::client

@@ -63,6 +63,7 @@ class LocalConnection : public ConnectionBackend {
   Result<Rows> Execute(std::string_view sql, const Params& params) override;
   Result<std::unique_ptr<StatementBackend>> Prepare(std::string_view sql) override;
   bool is_autocommit() const override { return connection_->autocommit(); }
+  void Interrupt() override { sqlite3_interrupt(connection_->handle()); }
 
   // Whether `sql` (one statement) only reads, as SQLite sees it on this file: false when it would
   // write, controls transactions, or does not prepare here (a table the replica lacks yet).

@@ -20,6 +20,7 @@ class RemoteConnection : public ConnectionBackend {
   Status ExecuteScript(std::string_view sql) override;
   Result<std::unique_ptr<StatementBackend>> Prepare(std::string_view sql) override;
   bool is_autocommit() const override { return !stream_->in_transaction(); }
+  void Interrupt() override { stream_->Interrupt(); }
 
  private:
   // Keep the stream when a transaction is open or the statement may open one.

@@ -25,6 +25,7 @@ class ReplicaConnection : public ConnectionBackend {
   Result<Rows> Execute(std::string_view sql, const Params& params) override;
   Result<std::unique_ptr<StatementBackend>> Prepare(std::string_view sql) override;
   bool is_autocommit() const override { return !in_primary_transaction_; }
+  void Interrupt() override { local_->Interrupt(); }
 
   // Runs on the primary and waits for the replica to catch up.
   Result<Rows> Delegate(std::string_view sql, const Params& params);

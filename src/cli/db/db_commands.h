@@ -3,7 +3,7 @@
 
 #include <CLI/App.hpp>
 
-#include "cli/global_options.h"
+#include "cli/config/global_options.h"
 
 namespace edgelite::cli {
 

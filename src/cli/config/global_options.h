@@ -5,7 +5,6 @@
 #pragma once
 
 #include <CLI/App.hpp>
-
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -31,12 +30,13 @@ void AddGlobalOptions(CLI::App& app, GlobalOptions& options);
 // Fails (naming the file and the line) when the config file exists but cannot be read.
 Status ResolveGlobalOptions(GlobalOptions& options);
 
-// $XDG_CONFIG_HOME/edgelite/config, else ~/.config/edgelite/config.
+// $XDG_CONFIG_HOME/edgelite/config, else ~/.config/edgelite/config (the format: config_file.h).
 std::filesystem::path ConfigFilePath();
 
 // The URL of database `name` on `server` that @libsql/client uses, remote and as `syncUrl`:
 // `<server>/db/<name>/` (the path selects the namespace, so no custom header and no wildcard DNS
-// is needed; the trailing slash keeps @libsql/client from dropping the last segment).
+// is needed; the trailing slash keeps @libsql/client from dropping the last segment). Bytes of the
+// name other than A-Z a-z 0-9 - . _ ~ are percent-encoded.
 std::string DatabaseUrlFor(std::string_view server, std::string_view name);
 
 }  // namespace edgelite::cli
