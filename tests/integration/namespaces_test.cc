@@ -41,10 +41,11 @@ class NamespacesTest : public testing::Test {
     server_.reset();
     std::filesystem::remove_all(directory_);
   }
-  void Start() {
+  void Start(std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"--enable-namespaces", "--admin-listen-addr",
                                      "127.0.0.1:" + std::to_string(admin_port_),
                                      "--admin-auth-key", std::string(kAdminKey)};
+    args.insert(args.end(), extra.begin(), extra.end());
     auto server = ServerProcess::StartIn(directory_, args);
     ASSERT_TRUE(server.ok()) << server.status().message();
     server_ = std::move(server).value();
@@ -406,6 +407,51 @@ TEST_F(NamespacesTest, ABranchOfABusyCheckpointedDatabaseHoldsExactlyOneCommit) 
   ASSERT_EQ(Admin("POST", "/v1/namespaces/hot/fork/after-restart").status, 200);
   expect_prefix("after-restart", 100);
   EXPECT_EQ(CountOf(Execute("SELECT count(*) FROM t", "/db/after-restart/v2/pipeline")), 100);
+}
+
+// Eight databases and room for two open at once: concurrent requests to all of them load and
+// unload databases under each other, and every acknowledged write is there afterwards.
+TEST_F(NamespacesTest, LazyLoadAndUnloadUnderConcurrentRequestsLoseNothing) {
+  server_.reset();
+  Start({"--max-active-namespaces", "2"});
+  constexpr int kNamespaces = 8;
+  constexpr int kThreads = 6;
+  constexpr int kRounds = 60;
+  for (int n = 0; n < kNamespaces; ++n) {
+    std::string name = "lazy" + std::to_string(n);
+    ASSERT_EQ(Admin("POST", "/v1/namespaces/" + name + "/create").status, 200);
+    ASSERT_EQ(Execute("CREATE TABLE t(thread, round)", "/db/" + name + "/v2/pipeline").status, 200);
+  }
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int thread = 0; thread < kThreads; ++thread) {
+    threads.emplace_back([&, thread] {
+      for (int round = 0; round < kRounds; ++round) {
+        std::string path = "/db/lazy" + std::to_string((thread + round) % kNamespaces) + "/v2/pipeline";
+        std::string insert = "INSERT INTO t VALUES (" + std::to_string(thread) + ", " +
+                             std::to_string(round) + ")";
+        if (Execute(insert, path).status != 200) ++failures;
+        if (Execute("SELECT count(*) FROM t", path).status != 200) ++failures;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  int64_t total = 0;
+  for (int n = 0; n < kNamespaces; ++n) {
+    std::string path = "/db/lazy" + std::to_string(n) + "/v2/pipeline";
+    int64_t rows = CountOf(Execute("SELECT count(*) FROM t", path));
+    // Each row is in the namespace its thread and round chose.
+    EXPECT_EQ(CountOf(Execute("SELECT count(*) FROM t WHERE (thread + round) % 8 != " +
+                                  std::to_string(n),
+                              path)),
+              0);
+    total += rows;
+  }
+  EXPECT_EQ(total, kThreads * kRounds);
+  // Idle again: no more than two stay open.
+  Execute("SELECT 1", "/db/lazy0/v2/pipeline");
+  EXPECT_NE(Admin("GET", "/metrics").body.find("edgelite_active_namespaces 2"), std::string::npos);
 }
 
 TEST_F(NamespacesTest, StatsAndMetricsCountAKnownWorkloadAndSurviveARestart) {
