@@ -258,7 +258,10 @@ TEST_F(ReplicaApplyCrashTest, KilledAppliersLeaveAPrefixAndReapplyingConverges) 
         // earlier child (visible before it is recorded, which re-applying allows; seen once in CI).
         bool fresh_file = position < 0 && crash_transaction == 0 && *step != CommitStep::kPublished;
         if (fresh_file && *seen == crash_transaction) expected = crash_transaction;
-        EXPECT_EQ(*seen, expected) << "held reader, killed at step " << int(*step);
+        EXPECT_EQ(*seen, expected) << "held reader, killed at step " << int(*step)
+                                   << " in the commit of " << crash_transaction << "; it saw "
+                                   << *before << " before; position " << position
+                                   << ", recorded " << recorded;
       } else {
         EXPECT_GE(*seen, recorded);
         EXPECT_LE(*seen, recorded + 1);
