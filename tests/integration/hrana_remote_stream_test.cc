@@ -234,6 +234,44 @@ TEST(RemoteStreamServerDown, IsUnavailableNamingTheUrl) {
 
 // A server whose --http-self-url points where nothing listens: a stream that follows base_url
 // fails on its second call there, and a new stream starts at the configured URL again.
+// Ctrl-C in a client (Connection::Interrupt): a statement that would run for ever is abandoned
+// from another thread within the HTTP client's cancel latency, the server goes on serving, and a
+// transaction open on the stream is reported lost rather than silently continued in autocommit.
+TEST_F(RemoteStreamTest, AnInterruptedStatementIsAbandonedAndATransactionReportedLost) {
+  client::HttpClient http;
+  auto stream = OpenStream(http, port());
+  constexpr std::string_view kEndless =
+      "WITH RECURSIVE c(x) AS (VALUES (1) UNION ALL SELECT x + 1 FROM c) SELECT max(x) FROM c";
+  auto interrupt_soon = [&] {
+    return std::thread([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      stream->Interrupt();
+    });
+  };
+  auto started = std::chrono::steady_clock::now();
+  std::thread interrupter = interrupt_soon();
+  auto endless = stream->Execute(Sql(std::string(kEndless)), StreamEnd::kClose);
+  interrupter.join();
+  ASSERT_FALSE(endless.ok());
+  EXPECT_NE(endless.status().message().find("SQLITE_INTERRUPT"), std::string::npos)
+      << endless.status().message();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  // The same stream object, and the server, go on.
+  EXPECT_EQ(std::get<int64_t>(OnlyValue(stream->Execute(Sql("SELECT 42"), StreamEnd::kClose))), 42);
+
+  ASSERT_TRUE(stream->Execute(Sql("BEGIN")).ok());
+  interrupter = interrupt_soon();
+  auto in_transaction = stream->Execute(Sql(std::string(kEndless)));
+  interrupter.join();
+  ASSERT_FALSE(in_transaction.ok());
+  auto after = stream->Execute(Sql("SELECT 1"));
+  ASSERT_FALSE(after.ok());
+  EXPECT_NE(after.status().message().find("transaction"), std::string::npos)
+      << after.status().message();
+  EXPECT_TRUE(stream->Close().ok());
+  EXPECT_EQ(std::get<int64_t>(OnlyValue(stream->Execute(Sql("SELECT 7"), StreamEnd::kClose))), 7);
+}
+
 class RemoteStreamBaseUrlTest : public SharedServerTest<RemoteStreamBaseUrlTest> {
  public:
   static std::vector<std::string> ServerArgs() {
