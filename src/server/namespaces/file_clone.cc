@@ -55,7 +55,11 @@ Status CloneFile(const std::filesystem::path& from, const std::filesystem::path&
       return Failure(from, to, errno);
     }
   }
-  if (in_kernel) return Status::Ok();
+  if (in_kernel) {
+    // Writeback starts now, so the caller's sync, after its other work, finds less left to do.
+    sync_file_range(target->fd(), 0, 0, SYNC_FILE_RANGE_WRITE);
+    return Status::Ok();
+  }
 
   std::vector<char> buffer(1 << 20);
   while (true) {
