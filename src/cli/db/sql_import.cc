@@ -2,14 +2,15 @@
 #include "cli/db/sql_import.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "cli/shell/database_dump.h"
@@ -98,10 +99,29 @@ Result<std::unique_ptr<std::istream>> SqlOfFile(const std::string& file) {
   shell::ShellTarget local;
   local.kind = shell::TargetKind::kLocalFile;
   local.path = file;
-  auto sql = std::make_unique<std::stringstream>();
-  if (Status dumped = shell::DumpDatabase(local, *sql); !dumped.ok()) {
-    return Status(dumped.kind(), fmt::format("cannot read the SQLite file {}: {}", file, dumped.message()));
+  // The dump goes through a temporary file, removed at once (open, it lives until it is closed),
+  // so that a large database costs disk, not memory.
+  std::string scratch = (std::filesystem::temp_directory_path() / "edgelite-import-XXXXXX").string();
+  int fd = ::mkstemp(scratch.data());
+  if (fd < 0) {
+    return Status::Io(fmt::format("cannot create a temporary file for the dump of {}: {}", file,
+                                  std::strerror(errno)));
   }
+  ::close(fd);
+  auto sql = std::make_unique<std::ifstream>();
+  {
+    std::ofstream out(scratch, std::ios::binary | std::ios::trunc);
+    Status dumped = shell::DumpDatabase(local, out);
+    out.close();
+    if (dumped.ok() && !out) dumped = Status::Io("cannot write the dump to " + scratch);
+    if (dumped.ok()) sql->open(scratch, std::ios::binary);
+    std::filesystem::remove(scratch);
+    if (!dumped.ok()) {
+      return Status(dumped.kind(), fmt::format("cannot read the SQLite file {}: {}", file,
+                                               dumped.message()));
+    }
+  }
+  if (!*sql) return Status::Io("cannot read back the dump of " + file);
   return std::unique_ptr<std::istream>(std::move(sql));
 }
 

@@ -18,8 +18,8 @@ namespace edgelite::cli {
 // starts on; the transaction is then rolled back.
 Status ImportSql(Connection& connection, std::istream& sql, std::string_view source);
 
-// The SQL of `file`: its text when it is a dump, or the dump of it (made in this process, held in
-// memory) when it is a SQLite database file.
+// The SQL of `file`: its text when it is a dump, or the dump of it (made in this process, through a
+// temporary file) when it is a SQLite database file.
 Result<std::unique_ptr<std::istream>> SqlOfFile(const std::string& file);
 
 }  // namespace edgelite::cli
