@@ -1,7 +1,10 @@
 // Parsing sizes with units.
 #include "common/byte_size.h"
 
+#include <fmt/format.h>
+
 #include <cctype>
+#include <iterator>
 #include <charconv>
 #include <string>
 #include <utility>
@@ -34,6 +37,17 @@ std::optional<uint64_t> ParseByteSize(std::string_view text) {
   }
   if (value > UINT64_MAX / multiplier) return std::nullopt;
   return value * multiplier;
+}
+
+std::string FormatByteSize(uint64_t bytes) {
+  constexpr std::string_view kUnits[] = {"B", "KB", "MB", "GB", "TB"};
+  double value = double(bytes);
+  size_t unit = 0;
+  while (value >= 1000 && unit + 1 < std::size(kUnits)) {
+    value /= 1000;
+    ++unit;
+  }
+  return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, kUnits[unit]);
 }
 
 }  // namespace edgelite

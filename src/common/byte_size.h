@@ -5,11 +5,16 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace edgelite {
 
 // The bytes `text` says; nullopt when it is not a size or does not fit in 64 bits.
 std::optional<uint64_t> ParseByteSize(std::string_view text);
+
+// For people: "512 B", "41.2 MB" (powers of 1000, one decimal), which ParseByteSize reads back
+// to within the rounding.
+std::string FormatByteSize(uint64_t bytes);
 
 }  // namespace edgelite

@@ -94,21 +94,37 @@ Status SyncDirectory(const std::filesystem::path& directory) {
   return Status::Ok();
 }
 
-Status WriteFileAtomically(const std::filesystem::path& path, const void* data, size_t size) {
-  std::filesystem::path temporary = path;
-  temporary += ".tmp";
+Status WriteFileAtomically(const std::filesystem::path& path, const void* data, size_t size,
+                           AtomicWriteOptions options) {
+  std::filesystem::path directory = path.parent_path();
+  if (directory.empty()) directory = ".";
+  std::string temporary = path.string() + ".tmp-XXXXXX";
+  int fd = ::mkstemp(temporary.data());  // mode 0600 until fchmod
+  if (fd < 0) {
+    return Status::Io(ErrnoMessage("cannot create a file in " + directory.string()) +
+                      "; check that the directory exists and that you may write to it");
+  }
+  Status status = Status::Ok();
   {
-    auto file = PosixFile::Open(temporary, O_WRONLY | O_CREAT | O_TRUNC);
-    if (!file.ok()) return file.status();
-    if (Status s = file->WriteAt(data, size, 0); !s.ok()) return s;
-    while (::fsync(file->fd()) != 0) {
-      if (errno != EINTR) return Status::Io(ErrnoMessage("fsync of " + temporary.string()));
+    PosixFile file(fd);
+    if (::fchmod(fd, mode_t(options.mode)) != 0) {
+      status = Status::Io(ErrnoMessage("cannot set the permissions of " + temporary));
+    }
+    if (status.ok()) status = file.WriteAt(data, size, 0);
+    while (status.ok() && ::fsync(fd) != 0) {
+      if (errno != EINTR) status = Status::Io(ErrnoMessage("fsync of " + temporary));
     }
   }
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    return Status::Io(ErrnoMessage("cannot rename " + temporary.string()));
+  if (status.ok() && options.replace && ::rename(temporary.c_str(), path.c_str()) != 0) {
+    status = Status::Io(ErrnoMessage("cannot rename " + temporary + " to " + path.string()));
+  } else if (status.ok() && !options.replace && ::link(temporary.c_str(), path.c_str()) != 0) {
+    status = errno == EEXIST ? Status::InvalidArgument(path.string() + " already exists")
+                             : Status::Io(ErrnoMessage("cannot create " + path.string()));
   }
-  return SyncDirectory(path.parent_path());
+  // After link() the file has two names and the temporary one goes; after a failure it is junk.
+  if (!options.replace || !status.ok()) ::unlink(temporary.c_str());
+  if (!status.ok()) return status;
+  return SyncDirectory(directory);
 }
 
 }  // namespace edgelite::wal

@@ -43,8 +43,17 @@ class PosixFile {
 // fsyncs a directory so that entries created, renamed or removed in it are durable.
 Status SyncDirectory(const std::filesystem::path& directory);
 
-// Writes `data` to `path` atomically: a temporary file, fsync, rename, fsync of the directory.
-Status WriteFileAtomically(const std::filesystem::path& path, const void* data, size_t size);
+struct AtomicWriteOptions {
+  int mode = 0644;  // the file's permission bits, set before any byte is written (secrets: 0600)
+  // False: a file already at the path makes the write fail (InvalidArgument "<path> already
+  // exists") and nothing changes; link(), not a check then a rename, so no race loses a file.
+  bool replace = true;
+};
+
+// Writes `data` to `path` atomically: a temporary file of its own (mkstemp, beside the target),
+// fsync, rename (or link), fsync of the directory. A reader never sees half a file.
+Status WriteFileAtomically(const std::filesystem::path& path, const void* data, size_t size,
+                           AtomicWriteOptions options = {});
 
 // "what failed: strerror(errno)" for the current errno.
 std::string ErrnoMessage(const std::string& what);

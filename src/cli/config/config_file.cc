@@ -4,7 +4,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/config/atomic_file.h"
+#include "cli/config/private_directories.h"
+#include "wal/posix_file.h"
 #include "common/text.h"
 
 namespace edgelite::cli {
@@ -118,7 +119,8 @@ Status ConfigFile::Save(const std::filesystem::path& path) const {
   if (Status created = CreatePrivateDirectories(path.parent_path()); !created.ok()) {
     return Status::Io("cannot create the config directory: " + created.message());
   }
-  Status written = WriteFileAtomically(path, Serialize(), 0600, ExistingFile::kReplace);
+  const std::string text = Serialize();
+  Status written = wal::WriteFileAtomically(path, text.data(), text.size(), {.mode = 0600});
   if (!written.ok()) {
     return Status::Io("cannot write the config file " + path.string() + ": " + written.message());
   }

@@ -1,6 +1,8 @@
 // GlobalOptions' flags, config file and defaults (see global_options.h).
 #include "cli/config/global_options.h"
 
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <cstdlib>
 #include <optional>
 #include <utility>
@@ -15,13 +17,6 @@ std::optional<std::string> Environment(const char* name) {
   const char* value = std::getenv(name);
   if (value == nullptr || *value == '\0') return std::nullopt;
   return std::string(value);
-}
-
-// RFC 3986 "unreserved": the only bytes a path segment may carry without percent-encoding and
-// that no URL parser along the way (curl, @libsql/client's, the server's) treats specially.
-bool IsUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
 }
 
 }  // namespace
@@ -83,25 +78,16 @@ std::filesystem::path ConfigFilePath() {
   return std::filesystem::path(".config") / "edgelite" / "config";
 }
 
+std::string PathSegment(std::string_view name) {
+  // A namespace name may hold spaces, `?`, `#`, `%` or UTF-8; the server percent-decodes the path
+  // segment, so every byte but RFC 3986's unreserved ones is escaped.
+  return boost::urls::encode(name, boost::urls::unreserved_chars);
+}
+
 std::string DatabaseUrlFor(std::string_view server, std::string_view name) {
   std::string url(server);
   while (!url.empty() && url.back() == '/') url.pop_back();
-  url += "/db/";
-  // A namespace name may hold spaces, `?`, `#`, `%` or UTF-8; the server percent-decodes the path
-  // segment, so every other byte is escaped.
-  constexpr char kHex[] = "0123456789ABCDEF";
-  for (char c : name) {
-    auto byte = static_cast<unsigned char>(c);
-    if (IsUnreserved(byte)) {
-      url += c;
-    } else {
-      url += '%';
-      url += kHex[byte >> 4];
-      url += kHex[byte & 0x0F];
-    }
-  }
-  url += '/';
-  return url;
+  return url + "/db/" + PathSegment(name) + "/";
 }
 
 }  // namespace edgelite::cli

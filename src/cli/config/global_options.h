@@ -39,4 +39,7 @@ std::filesystem::path ConfigFilePath();
 // name other than A-Z a-z 0-9 - . _ ~ are percent-encoded.
 std::string DatabaseUrlFor(std::string_view server, std::string_view name);
 
+// `name` as one percent-encoded path segment (`/db/<segment>/`, `/v1/namespaces/<segment>/...`).
+std::string PathSegment(std::string_view name);
+
 }  // namespace edgelite::cli

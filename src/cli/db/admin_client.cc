@@ -8,12 +8,6 @@
 namespace edgelite::cli {
 namespace json = boost::json;
 
-std::string PathSegment(std::string_view name) {
-  // "/db/<segment>/"
-  std::string url = DatabaseUrlFor("", name);
-  return url.substr(4, url.size() - 5);
-}
-
 AdminClient::AdminClient(const GlobalOptions& options) : options_(options) {
   while (!options_.admin_url.empty() && options_.admin_url.back() == '/') {
     options_.admin_url.pop_back();

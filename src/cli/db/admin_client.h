@@ -40,7 +40,4 @@ class AdminClient {
   client::HttpClient http_;
 };
 
-// The percent-encoded path segment for a database name.
-std::string PathSegment(std::string_view name);
-
 }  // namespace edgelite::cli

@@ -32,13 +32,19 @@ std::string LastWrite(const json::object& stats) {
   return text;
 }
 
-Result<RemoteDatabase> OpenRemote(const GlobalOptions& global, const std::string& name) {
+Result<shell::ShellTarget> RemoteTarget(const GlobalOptions& global, const std::string& name) {
   shell::ShellTargetRequest request;
   request.target = DatabaseUrlFor(global.server, name);
   auto target = shell::ResolveShellTarget(request, global);
   if (!target.ok()) return target.status();
   target->database_name = name;
   target->server = global.server;
+  return target;
+}
+
+Result<RemoteDatabase> OpenRemote(const GlobalOptions& global, const std::string& name) {
+  auto target = RemoteTarget(global, name);
+  if (!target.ok()) return target.status();
   RemoteDatabase remote;
   remote.target = std::move(target).value();
   auto opened = Database::Open(shell::OpenOptionsFor(remote.target));

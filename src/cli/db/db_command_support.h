@@ -36,6 +36,9 @@ struct RemoteDatabase {
   std::unique_ptr<Connection> connection;
 };
 
+// Database `name` on the configured server, with that token.
+Result<shell::ShellTarget> RemoteTarget(const GlobalOptions& global, const std::string& name);
+
 Result<RemoteDatabase> OpenRemote(const GlobalOptions& global, const std::string& name);
 
 // Loads a SQL dump or a SQLite file into database `name`, in one transaction.

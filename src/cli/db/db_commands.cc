@@ -16,7 +16,7 @@
 #include "cli/db/admin_client.h"
 #include "cli/db/db_command_support.h"
 #include "cli/db/db_transfer_commands.h"
-#include "cli/db/progress_bar.h"
+#include "common/byte_size.h"
 #include "cli/shell/shell_target.h"
 #include "cli/db/sql_import.h"
 #include "edgelite/database.h"
@@ -94,7 +94,7 @@ void AddList(CLI::App& db, const GlobalOptions& global, int& exit_code) {
     for (const std::string& name : *names) {
       auto stats = admin.Stats(name);
       if (!stats.ok()) continue;  // deleted meanwhile
-      rows.push_back({name, HumanBytes(Number(*stats, "storage_bytes_used")),
+      rows.push_back({name, FormatByteSize(Number(*stats, "storage_bytes_used")),
                       std::to_string(Number(*stats, "rows_read_count")),
                       std::to_string(Number(*stats, "rows_written_count")), LastWrite(*stats)});
     }
@@ -144,7 +144,7 @@ void AddShow(CLI::App& db, const GlobalOptions& global, int& exit_code) {
       }
       std::cout << "Name:        " << options->name << "\n"
                 << "URL:         " << database_url << "\n"
-                << "Size:        " << HumanBytes(Number(*stats, "storage_bytes_used")) << "\n"
+                << "Size:        " << FormatByteSize(Number(*stats, "storage_bytes_used")) << "\n"
                 << "Frame:       " << Number(*stats, "replication_index") << "\n"
                 << "Last write:  " << LastWrite(*stats) << "\n";
       return Status::Ok();
@@ -202,7 +202,7 @@ void AddInspect(CLI::App& db, const GlobalOptions& global, int& exit_code) {
         return value && value->is_bool() && value->as_bool() ? "yes" : "no";
       };
       std::cout << "Storage\n"
-                << "  size:              " << HumanBytes(Number(*stats, "storage_bytes_used")) << "\n"
+                << "  size:              " << FormatByteSize(Number(*stats, "storage_bytes_used")) << "\n"
                 << "  frame:             " << Number(*stats, "replication_index") << "\n"
                 << "Usage (since created)\n"
                 << "  rows read:         " << Number(*stats, "rows_read_count") << "\n"
@@ -212,7 +212,7 @@ void AddInspect(CLI::App& db, const GlobalOptions& global, int& exit_code) {
                 << "\n"
                 << "  last write:        " << LastWrite(*stats) << "\n"
                 << "Limits\n"
-                << "  max size:          " << (max_size ? HumanBytes(max_size) : "none") << "\n"
+                << "  max size:          " << (max_size ? FormatByteSize(max_size) : "none") << "\n"
                 << "  reads blocked:     " << flag("block_reads") << "\n"
                 << "  writes blocked:    " << flag("block_writes") << "\n";
       if (const json::value* reason = config->if_contains("block_reason");

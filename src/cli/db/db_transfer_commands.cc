@@ -15,8 +15,8 @@
 #include "cli/db/admin_client.h"
 #include "cli/db/db_command_support.h"
 #include "cli/db/progress_bar.h"
+#include "cli/shell/database_download.h"
 #include "cli/shell/database_dump.h"
-#include "client/http_client.h"
 
 namespace edgelite::cli {
 namespace {
@@ -58,7 +58,7 @@ Status Export(const GlobalOptions& global, const std::string& name, const std::s
   AdminClient admin(global);
   auto stats = admin.Stats(name);
   if (!stats.ok()) return stats.status();
-  auto remote = OpenRemote(global, name);
+  auto remote = RemoteTarget(global, name);
   if (!remote.ok()) return remote.status();
 
   // Ctrl-C from here on ends the download and removes what it wrote.
@@ -76,33 +76,22 @@ Status Export(const GlobalOptions& global, const std::string& name, const std::s
     progress = std::make_unique<ProgressBar>(std::cerr, Number(*stats, "storage_bytes_used"));
   }
   uint64_t received = 0;
-  client::HttpRequest request;
-  request.method = "GET";
-  request.url = remote->target.url + "export";
-  request.timeout = std::chrono::milliseconds(0);
-  request.idle_timeout = std::chrono::seconds(60);
-  request.cancel = &interrupted;
-  if (!remote->target.auth_token.empty()) {
-    request.headers.emplace_back("authorization", "Bearer " + remote->target.auth_token);
-  }
-  client::HttpClient http;
-  auto response = http.SendStreaming(request, [&](std::string_view piece) {
-    out.write(piece.data(), std::streamsize(piece.size()));
-    received += piece.size();
-    if (progress) progress->Update(received);
-    return !interrupted && bool(out);
-  });
+  Status downloaded = shell::DownloadFromDatabase(
+      *remote, "/export",
+      [&](std::string_view piece) {
+        out.write(piece.data(), std::streamsize(piece.size()));
+        received += piece.size();
+        if (progress) progress->Update(received);
+        return !interrupted && bool(out);
+      },
+      &interrupted);
   std::signal(SIGINT, previous);
   out.close();
   Status outcome;
   if (interrupted) {
     outcome = Status::Unavailable("the export was interrupted; nothing was written");
-  } else if (!response.ok()) {
-    outcome = Status(response.status().kind(),
-                     shell::ExplainTargetFailure(response.status(), remote->target));
-  } else if (response->status != 200) {
-    outcome = Status::Unavailable(fmt::format("the server refused the export of `{}` (HTTP {}): {}",
-                                              name, response->status, response->body));
+  } else if (!downloaded.ok()) {
+    outcome = Status(downloaded.kind(), shell::ExplainTargetFailure(downloaded, *remote));
   } else if (!out) {
     outcome = Status::Io(fmt::format("cannot write {}: {}", partial.string(), std::strerror(errno)));
   } else {
@@ -150,11 +139,11 @@ void AddDbTransferCommands(CLI::App& db, const GlobalOptions& global, int& exit_
   dump_command->add_option("name", *dump_name, "The database")->required();
   dump_command->callback([&global, &exit_code, dump_name] {
     exit_code = RunDbCommand(global, [&](const GlobalOptions& resolved) -> Status {
-      auto remote = OpenRemote(resolved, *dump_name);
+      auto remote = RemoteTarget(resolved, *dump_name);
       if (!remote.ok()) return remote.status();
-      Status dumped = shell::DumpDatabase(remote->target, std::cout);
+      Status dumped = shell::DumpDatabase(*remote, std::cout);
       if (dumped.ok()) return dumped;
-      return Status(dumped.kind(), shell::ExplainTargetFailure(dumped, remote->target));
+      return Status(dumped.kind(), shell::ExplainTargetFailure(dumped, *remote));
     });
   });
 }

@@ -7,18 +7,9 @@
 #include <iterator>
 #include <string>
 
-namespace edgelite::cli {
+#include "common/byte_size.h"
 
-std::string HumanBytes(uint64_t bytes) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  double value = double(bytes);
-  size_t unit = 0;
-  while (value >= 1000 && unit + 1 < std::size(units)) {
-    value /= 1000;
-    ++unit;
-  }
-  return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, units[unit]);
-}
+namespace edgelite::cli {
 
 ProgressBar::ProgressBar(std::ostream& out, uint64_t expected_total)
     : out_(out), expected_total_(expected_total) {}
@@ -44,8 +35,8 @@ void ProgressBar::Draw(uint64_t done, bool final) {
   std::string bar(size_t(filled), '=');
   if (filled < kWidth) bar += '>';
   bar.resize(kWidth, ' ');
-  std::string total = final ? HumanBytes(done) : "~" + HumanBytes(expected_total_);
-  out_ << fmt::format("\r[{}] {:3}% {} of {}\x1b[K", bar, int(fraction * 100), HumanBytes(done),
+  std::string total = final ? FormatByteSize(done) : "~" + FormatByteSize(expected_total_);
+  out_ << fmt::format("\r[{}] {:3}% {} of {}\x1b[K", bar, int(fraction * 100), FormatByteSize(done),
                       total)
        << std::flush;
 }

@@ -24,7 +24,4 @@ class ProgressBar {
   std::chrono::steady_clock::time_point last_draw_{};
 };
 
-// "41.2 MB"
-std::string HumanBytes(uint64_t bytes);
-
 }  // namespace edgelite::cli

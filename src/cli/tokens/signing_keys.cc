@@ -9,7 +9,8 @@
 #include <sstream>
 #include <string>
 
-#include "cli/config/atomic_file.h"
+#include "cli/config/private_directories.h"
+#include "wal/posix_file.h"
 
 namespace edgelite::cli {
 namespace {
@@ -72,12 +73,15 @@ Result<KeyPairFiles> GenerateKeyPairFiles(const std::filesystem::path& directory
       PemText([&](BIO* bio) { return PEM_write_bio_PUBKEY(bio, key.get()); });
   if (!public_pem.ok()) return public_pem.status();
 
-  const ExistingFile existing = overwrite ? ExistingFile::kReplace : ExistingFile::kKeep;
-  if (Status s = WriteFileAtomically(files.private_key, *private_pem, 0600, existing); !s.ok()) {
+  if (Status s = wal::WriteFileAtomically(files.private_key, private_pem->data(),
+                                           private_pem->size(), {.mode = 0600, .replace = overwrite});
+      !s.ok()) {
     return s;
   }
   // The public key is meant to be handed around (to the server, to other hosts).
-  if (Status s = WriteFileAtomically(files.public_key, *public_pem, 0644, existing); !s.ok()) {
+  if (Status s = wal::WriteFileAtomically(files.public_key, public_pem->data(), public_pem->size(),
+                                          {.mode = 0644, .replace = overwrite});
+      !s.ok()) {
     return s;
   }
   return files;
