@@ -141,7 +141,8 @@ Status FrameLog::Load() {
   // Leftovers of an interrupted StartNewLineage: a lineage the meta file never switched to.
   for (const auto& entry : std::filesystem::directory_iterator(options_.directory, error)) {
     std::string name = entry.path().filename().string();
-    if (name == std::string(kMetaFileName) + ".tmp") {
+    // WriteFileAtomically's temporary file, left by a crash during a meta write.
+    if (name.starts_with(std::string(kMetaFileName) + ".tmp-")) {
       std::filesystem::remove(entry.path(), error);
     } else if (entry.is_directory() && ParseLogId(name) && *ParseLogId(name) != meta_.log_id) {
       std::filesystem::remove_all(entry.path(), error);

@@ -50,8 +50,9 @@ struct AtomicWriteOptions {
   bool replace = true;
 };
 
-// Writes `data` to `path` atomically: a temporary file of its own (mkstemp, beside the target),
-// fsync, rename (or link), fsync of the directory. A reader never sees half a file.
+// Writes `data` to `path` atomically: a temporary file of its own (`<path>.tmp-XXXXXX`, beside the
+// target; a crash may leave one), fsync, rename (or link), fsync of the directory. A reader never
+// sees half a file.
 Status WriteFileAtomically(const std::filesystem::path& path, const void* data, size_t size,
                            AtomicWriteOptions options = {});
 
